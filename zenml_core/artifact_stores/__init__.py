@@ -1,0 +1,1 @@
+"""Artifact stores: where step outputs live, written once and never changed."""

@@ -1,0 +1,1 @@
+"""Processing and training backends: where heavy steps can be handed off to."""

@@ -1,0 +1,99 @@
+"""The root ``zenml`` group: one-line errors, ``--debug``, and commands added by plugins."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from zenml_core.errors import ZenMLError
+
+if TYPE_CHECKING:
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.repository import Repository
+
+
+class CLIContext:
+    """What every command receives as ``ctx.obj``: the plugin manager and the debug flag."""
+
+    def __init__(self, plugins: PluginManager) -> None:
+        self.plugins = plugins
+        self.debug = False
+
+    def repository(self) -> Repository:
+        from zenml_core.repository import Repository
+
+        return Repository.find()
+
+
+class ZenMLGroup(click.Group):
+    """Turns errors into one ``Error: ...`` line and a non-zero exit, unless ``--debug``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            context = ctx.find_object(CLIContext)
+            if context is not None and context.debug:
+                raise
+            if isinstance(exc, ZenMLError):
+                raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {exc} (`zenml --debug ...` shows the traceback)"
+            ) from exc
+
+
+def build_cli(plugins: PluginManager) -> click.Group:
+    """A fresh ``zenml`` group with the core's commands and those that plugins add."""
+    from zenml_core.cli import components, repo, stack
+    from zenml_core.cli.plugins import plugins_group
+
+    @click.group(cls=ZenMLGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.option("--debug", is_flag=True, envvar="ZENML_DEBUG", help="Show tracebacks on errors.")
+    @click.pass_context
+    def cli(ctx: click.Context, debug: bool) -> None:
+        """zenml: typed pipeline steps, immutable artifacts, recorded runs."""
+        context = ctx.ensure_object(CLIContext)
+        context.debug = debug
+
+    for command in (
+        repo.version,
+        repo.init,
+        repo.status,
+        stack.stack,
+        plugins_group,
+        *components.component_groups(),
+    ):
+        cli.add_command(command)
+    plugins.add_cli_commands(cli)
+    return cli
+
+
+def _show_warning(
+    message: Any, category: Any, filename: str, lineno: int, *_: Any, **__: Any
+) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``zenml`` console script."""
+    from zenml_core.plugin.manager import PluginLoadWarning, create_plugin_manager
+
+    original = warnings.showwarning
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, PluginLoadWarning):
+            _show_warning(message, category, *args, **kwargs)
+        else:
+            original(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    plugins = create_plugin_manager()
+    cli = build_cli(plugins)
+    cli.main(
+        args=sys.argv[1:] if argv is None else argv, prog_name="zenml", obj=CLIContext(plugins)
+    )

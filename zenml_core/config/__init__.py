@@ -1,0 +1,1 @@
+"""Configuration as data: frozen attrs classes, one cattrs converter, YAML and env loading."""

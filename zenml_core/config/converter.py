@@ -1,0 +1,90 @@
+"""The one cattrs converter that turns YAML/env data into config classes and back.
+
+Scalars are structured strictly (a string is not silently turned into an int, ``None`` is not
+turned into ``"None"``) and every error names the key path, the expected type and the source.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.v import format_exception as default_format_exception
+
+from zenml_core.errors import ConfigError
+from zenml_core.stack.component import ComponentKind
+
+T = TypeVar("T")
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+class _WrongType(TypeError):
+    pass
+
+
+def _strict(expected: type, *accepted: type) -> Any:
+    def structure(value: Any, _: Any) -> Any:
+        if isinstance(value, bool) and expected is not bool:
+            ok = False
+        else:
+            ok = isinstance(value, accepted)
+        if not ok:
+            raise _WrongType(f"expected {expected.__name__}, got {value!r}")
+        return expected(value)
+
+    return structure
+
+
+_converter.register_structure_hook(str, _strict(str, str))
+_converter.register_structure_hook(int, _strict(int, int))
+_converter.register_structure_hook(float, _strict(float, int, float))
+_converter.register_structure_hook(bool, _strict(bool, bool))
+
+
+def _structure_kind(value: Any, _: Any) -> ComponentKind:
+    try:
+        return ComponentKind(value)
+    except ValueError:
+        known = ", ".join(kind.value for kind in ComponentKind)
+        raise _WrongType(f"expected one of {known}, got {value!r}") from None
+
+
+# ComponentKind is a str enum: without these hooks cattrs would treat it as a plain str.
+_converter.register_structure_hook(ComponentKind, _structure_kind)
+_converter.register_unstructure_hook(ComponentKind, lambda kind: kind.value)
+
+
+def _format(exc: BaseException, expected: type | None) -> str:
+    if isinstance(exc, _WrongType):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required key missing"
+    return default_format_exception(exc, expected)
+
+
+def _tidy_path(path: str) -> str:
+    # "$.stacks['a'].workers" -> "stacks.a.workers"
+    path = re.sub(r"\[['\"]?([^'\"\]]*)['\"]?\]", r".\1", path)
+    return path.removeprefix("$").removeprefix(".") or "(top level)"
+
+
+def structure(data: Any, cls: type[T], *, source: str) -> T:
+    """Structure ``data`` into ``cls``; on failure raise one ConfigError naming every bad key."""
+    try:
+        return _converter.structure(data, cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            problems = []
+            for line in cattrs.transform_error(exc, path="$", format_exception=_format):
+                message, _, path = line.rpartition(" @ ")
+                problems.append(f"{_tidy_path(path)}: {message}")
+        else:
+            problems = [f"(top level): {exc}"]
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from exc
+
+
+def unstructure(obj: Any) -> Any:
+    """Plain dicts/lists/scalars, ready for YAML or JSON."""
+    return _converter.unstructure(obj)

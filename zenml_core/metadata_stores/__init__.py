@@ -1,0 +1,1 @@
+"""Metadata stores: the SQL record of pipelines, runs, steps, artifacts and lineage."""

@@ -1,0 +1,127 @@
+"""The zenml repository: the ``.zen/`` folder at the root of the user's git repository.
+
+Finding it walks up from the current directory, so commands work from any subfolder. Reading
+the git state uses GitPython, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attrs import frozen
+
+from zenml_core.config.files import read_repository_config, write_repository_config
+from zenml_core.config.models import RepositoryConfig
+from zenml_core.errors import RepositoryError
+
+if TYPE_CHECKING:
+    from zenml_core.plugin.manager import PluginManager
+
+ZEN_DIR_NAME = ".zen"
+CONFIG_FILE_NAME = "config.yaml"
+
+# What stays out of git: the data, not the configuration.
+_GITIGNORE = (
+    "# written by `zenml init`: keep artifacts and the metadata database out of git\n"
+    "artifacts/\nmetadata.db*\n"
+)
+
+
+@frozen
+class GitState:
+    """The commit a run was made from and whether the working tree had changes."""
+
+    commit: str | None
+    branch: str | None
+    dirty: bool
+
+
+def _walk_up(start: Path) -> list[Path]:
+    start = start.resolve()
+    return [start, *start.parents]
+
+
+def find_git_root(start: Path) -> Path | None:
+    """The closest folder at or above ``start`` holding ``.git`` (a folder, or a worktree file)."""
+    return next((folder for folder in _walk_up(start) if (folder / ".git").exists()), None)
+
+
+@frozen
+class Repository:
+    """A folder that holds ``.zen/config.yaml``."""
+
+    root: Path
+
+    @property
+    def zen_dir(self) -> Path:
+        return self.root / ZEN_DIR_NAME
+
+    @property
+    def config_path(self) -> Path:
+        return self.zen_dir / CONFIG_FILE_NAME
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Repository:
+        """The repository at or above ``start`` (default: the current directory)."""
+        start = Path.cwd() if start is None else start
+        for folder in _walk_up(start):
+            if (folder / ZEN_DIR_NAME / CONFIG_FILE_NAME).is_file():
+                return cls(folder)
+        raise RepositoryError(
+            f"no zenml repository in {start} or its parents; run `zenml init` inside your git "
+            "repository"
+        )
+
+    @classmethod
+    def initialize(
+        cls, start: Path | None = None, *, plugins: PluginManager | None = None
+    ) -> tuple[Repository, bool]:
+        """Create ``.zen/`` at the root of the git repository around ``start``.
+
+        Returns the repository and whether anything was created; running it again changes
+        nothing. The default stack's components are initialized (artifact folder, database).
+        """
+        from zenml_core.stack.builder import load_stack
+
+        start = Path.cwd() if start is None else start
+        git_root = find_git_root(start)
+        if git_root is None:
+            raise RepositoryError(
+                f"{start.resolve()} is not inside a git repository; run `git init` first "
+                "(zenml records the git commit of every run)"
+            )
+        repository = cls(git_root)
+        if repository.config_path.is_file():
+            return repository, False
+        repository.zen_dir.mkdir(exist_ok=True)
+        (repository.zen_dir / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+        config = RepositoryConfig.default()
+        load_stack(repository, config=config, plugins=plugins, environ={}).initialize()
+        # Written last: a crash above leaves no half-initialized repository behind.
+        repository.save_config(config)
+        return repository, True
+
+    def load_config(self) -> RepositoryConfig:
+        return read_repository_config(self.config_path)
+
+    def save_config(self, config: RepositoryConfig) -> None:
+        write_repository_config(self.config_path, config)
+
+    def git_state(self) -> GitState | None:
+        """The current commit, branch and dirty flag, or None outside git or without commits."""
+        try:
+            import git
+        except ImportError:  # GitPython raises ImportError when no git executable exists
+            return None
+        try:
+            repo = git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            return None
+        with repo:
+            try:
+                commit = repo.head.commit.hexsha
+            except ValueError:  # no commits yet
+                commit = None
+            branch = None if repo.head.is_detached else repo.active_branch.name
+            return GitState(commit=commit, branch=branch, dirty=repo.is_dirty(untracked_files=True))

@@ -1,0 +1,1 @@
+"""Stacks: the artifact store, metadata store, orchestrator and optional backends of a run."""

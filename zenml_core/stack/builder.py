@@ -1,0 +1,107 @@
+"""Turn configuration (file, environment) into live component objects and stacks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zenml_core.config.converter import structure, unstructure
+from zenml_core.config.environment import STACK_ENV, component_overrides
+from zenml_core.config.models import ComponentConfig, RepositoryConfig
+from zenml_core.errors import PluginError, UnknownFlavorError
+from zenml_core.stack.component import ComponentKind, StackComponent
+from zenml_core.stack.stack import Stack
+
+if TYPE_CHECKING:
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.plugin.registry import Registry
+    from zenml_core.repository import Repository
+
+
+def component_settings(
+    kind: ComponentKind,
+    name: str,
+    component: ComponentConfig,
+    registry: Registry,
+    *,
+    source: str,
+    environ: Mapping[str, str] | None = None,
+) -> Any:
+    """Validate a component's settings (plus environment overrides) into its flavor's config."""
+    try:
+        flavor = registry.flavor(kind, component.flavor)
+    except UnknownFlavorError as exc:
+        raise UnknownFlavorError(f"{kind.noun} {name!r}: {exc}") from None
+    config_cls = flavor.load_config_class()
+    data = dict(component.config)
+    if environ:
+        data.update(component_overrides(kind, config_cls, environ))
+    return structure(data, config_cls, source=f"{source}: {kind.noun} {name!r} ({flavor.name})")
+
+
+def effective_settings(config: Any) -> dict[str, Any]:
+    """A validated config as plain data, defaults filled in (what ``describe`` shows)."""
+    return unstructure(config)  # type: ignore[no-any-return]
+
+
+def build_component(
+    kind: ComponentKind,
+    name: str,
+    component: ComponentConfig,
+    registry: Registry,
+    *,
+    root: Path,
+    source: str,
+    environ: Mapping[str, str] | None = None,
+) -> StackComponent[Any]:
+    """Import the flavor's implementation and instantiate it with the validated config."""
+    config = component_settings(kind, name, component, registry, source=source, environ=environ)
+    flavor = registry.flavor(kind, component.flavor)
+    implementation = flavor.load_implementation()
+    if not (isinstance(implementation, type) and issubclass(implementation, StackComponent)):
+        raise PluginError(f"{flavor.label}: {flavor.implementation} is not a StackComponent class")
+    if implementation.KIND is not kind:
+        raise PluginError(
+            f"{flavor.label}: {flavor.implementation} is a {implementation.KIND.noun}, "
+            f"not a {kind.noun}"
+        )
+    return implementation(name=name, config=config, root=root)
+
+
+def load_stack(
+    repository: Repository | None = None,
+    *,
+    name: str | None = None,
+    config: RepositoryConfig | None = None,
+    plugins: PluginManager | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Stack:
+    """Build a stack from the repository's configuration.
+
+    The stack is ``name``, else ``$ZENML_STACK``, else the active stack; ``ZENML_<KIND>__<FIELD>``
+    environment variables override component fields for this process.
+    """
+    from zenml_core.plugin.manager import create_plugin_manager
+    from zenml_core.repository import Repository
+
+    repository = Repository.find() if repository is None else repository
+    config = repository.load_config() if config is None else config
+    plugins = create_plugin_manager() if plugins is None else plugins
+    environ = os.environ if environ is None else environ
+    stack_name = name or environ.get(STACK_ENV) or config.active_stack
+    stack_config = config.stack(stack_name)
+    components = {
+        kind.value: build_component(
+            kind,
+            component_name,
+            config.component(kind, component_name),
+            plugins.registry,
+            root=repository.root,
+            source=str(repository.config_path),
+            environ=environ,
+        )
+        for kind, component_name in stack_config.component_names().items()
+    }
+    return Stack(name=stack_name, **components)  # type: ignore[arg-type]  # checked by Stack
