@@ -91,7 +91,8 @@ class PluginManager:
         try:
             registered = self._pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
-            raise PluginError(f"plugin {name or plugin!r} from {distribution}: {exc}") from exc
+            detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            raise PluginError(f"plugin {name or plugin!r} from {distribution}: {detail}") from exc
         if registered is None:  # blocked
             raise PluginError(f"plugin {name!r} is blocked")
         self._plugins[registered] = PluginInfo(registered, distribution, version, "loaded")
@@ -160,7 +161,7 @@ class PluginManager:
         whose hook crashes is reported and skipped; zenml's own errors (clashes) propagate.
         """
         hook = getattr(self._pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # pluggy keeps them newest-first
+        for impl in hook.get_hookimpls():  # in registration order: the core first
             distribution = self._distribution(impl.plugin_name)
             kwargs = make_kwargs(distribution)
             try:

@@ -35,10 +35,12 @@ def component_settings(
     except UnknownFlavorError as exc:
         raise UnknownFlavorError(f"{kind.noun} {name!r}: {exc}") from None
     config_cls = flavor.load_config_class()
-    data = dict(component.config)
-    if environ:
-        data.update(component_overrides(kind, config_cls, environ))
-    return structure(data, config_cls, source=f"{source}: {kind.noun} {name!r} ({flavor.name})")
+    overrides = component_overrides(kind, config_cls, environ) if environ else {}
+    source = f"{source}: {kind.noun} {name!r} ({flavor.name})"
+    if overrides:
+        variables = ", ".join(f"{kind.env_prefix}{key.upper()}" for key in overrides)
+        source += f" with {variables}"
+    return structure({**component.config, **overrides}, config_cls, source=source)
 
 
 def effective_settings(config: Any) -> dict[str, Any]:
@@ -64,8 +66,8 @@ def build_component(
         raise PluginError(f"{flavor.label}: {flavor.implementation} is not a StackComponent class")
     if implementation.KIND is not kind:
         raise PluginError(
-            f"{flavor.label}: {flavor.implementation} is a {implementation.KIND.noun}, "
-            f"not a {kind.noun}"
+            f"{flavor.label}: {flavor.implementation} is of kind {implementation.KIND.noun!r}, "
+            f"expected {kind.noun!r}"
         )
     return implementation(name=name, config=config, root=root)
 

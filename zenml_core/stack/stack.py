@@ -36,7 +36,7 @@ class Stack:
         for kind, component in self.components.items():
             if not isinstance(component, StackComponent) or component.KIND is not kind:
                 raise TypeError(
-                    f"stack {self.name!r}: {kind.value} must be a {kind.noun} component, "
+                    f"stack {self.name!r}: the {kind.value} slot takes {kind.noun} components, "
                     f"got {component!r}"
                 )
 
