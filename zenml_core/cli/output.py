@@ -49,17 +49,10 @@ def print_rows(
 
 
 def print_document(document: dict[str, Any], output: str) -> None:
-    """Print a nested mapping as JSON or as indented ``key: value`` lines."""
+    """Print a nested mapping as JSON, or as YAML (the format of ``.zen/config.yaml``)."""
     if output == "json":
         click.echo(json.dumps(document, indent=2, default=str))
         return
+    import yaml
 
-    def walk(data: dict[str, Any], indent: int) -> None:
-        for key, value in data.items():
-            if isinstance(value, dict):
-                click.echo(f"{' ' * indent}{key}:" + ("" if value else " {}"))
-                walk(value, indent + 2)
-            else:
-                click.echo(f"{' ' * indent}{key}: {_cell(value)}")
-
-    walk(document, 0)
+    click.echo(yaml.safe_dump(document, sort_keys=False, default_flow_style=False), nl=False)

@@ -1,0 +1,100 @@
+"""Benchmark runner: prints a table and writes JSON to ``benchmarks/results/``.
+
+Run with the interpreter of the environment where zenml-core is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def time_process(command: list[str], cwd: Path, repeat: int) -> list[float]:
+    """Wall-clock milliseconds of ``repeat`` fresh runs of ``command`` (one warm-up first)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZENML_")}
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def startup(repeat: int) -> list[dict[str, object]]:
+    python = sys.executable
+    zenml = str(Path(python).with_name("zenml"))
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        subprocess.run([zenml, "init"], cwd=root, check=True, capture_output=True)
+        cases = [
+            ("python -c pass (floor)", [python, "-c", "pass"], None, None),
+            ("import zenml_core", [python, "-c", "import zenml_core"], 80, 1440),
+            ("zenml --help", [zenml, "--help"], 150, 1600),
+            ("zenml stack list", [zenml, "stack", "list"], 150, 3190),
+        ]
+        rows = []
+        for name, command, target, reference in cases:
+            timings = time_process(command, root, repeat)
+            rows.append(
+                {
+                    "benchmark": name,
+                    "median_ms": round(statistics.median(timings), 1),
+                    "min_ms": round(min(timings), 1),
+                    "max_ms": round(max(timings), 1),
+                    "runs": repeat,
+                    "target_ms": target,
+                    "zenml_0_98_ms": reference,
+                }
+            )
+    return rows
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    columns = ["benchmark", "median_ms", "min_ms", "max_ms", "target_ms", "zenml_0_98_ms", "ok"]
+    lines = [columns]
+    for row in rows:
+        target, median = row["target_ms"], row["median_ms"]
+        row = {**row, "ok": "-" if target is None else ("yes" if median <= target else "NO")}  # type: ignore[operator]
+        lines.append(["-" if row[column] is None else str(row[column]) for column in columns])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+    for line in lines:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=9, help="runs per measurement (>= 5)")
+    args = parser.parse_args()
+    repeat = max(5, args.repeat)
+    rows = startup(repeat)
+    print_table(rows)
+    RESULTS.mkdir(exist_ok=True)
+    output = RESULTS / "startup.json"
+    output.write_text(
+        json.dumps(
+            {
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "results": rows,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwrote {output}")
+
+
+if __name__ == "__main__":
+    main()
