@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from attrs import frozen
 
-from zenml_core.artifact_stores.base import BaseArtifactStore
+from zenml_core.artifact_stores.base import (
+    ArtifactStoreError,
+    BaseArtifactStore,
+    StoredArtifact,
+    check_name,
+)
+from zenml_core.utils.hashing import hash_folder
+
+MANIFEST = "manifest.json"
 
 
 @frozen
@@ -20,7 +34,12 @@ class LocalArtifactStoreConfig:
 
 
 class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
-    """Keeps artifacts in a local folder."""
+    """Keeps artifacts in a local folder; URIs are absolute paths inside it.
+
+    Each artifact is written into ``<store>/.tmp/<random>/`` and renamed into place, so a
+    crash never leaves a half-written artifact at its final URI. Files are not fsynced: the
+    guarantee covers killed processes, not power loss.
+    """
 
     @property
     def path(self) -> Path:
@@ -29,3 +48,56 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
 
     def initialize(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
+
+    def uri(self, *parts: str) -> str:
+        return str(self.path.joinpath(*(check_name(part) for part in parts)))
+
+    def local_path(self, uri: str) -> Path:
+        path = Path(uri)
+        root = self.path
+        if not path.is_absolute() or ".." in path.parts or not path.is_relative_to(root):
+            raise ArtifactStoreError(f"{uri!r} is not inside the artifact store at {root}")
+        return path
+
+    def exists(self, uri: str) -> bool:
+        return self.local_path(uri).exists()
+
+    def _temporary(self) -> Path:
+        folder = self.path / ".tmp" / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        return folder
+
+    def write(self, uri: str, save: Callable[[Path], None]) -> StoredArtifact:
+        final = self.local_path(uri)
+        if final.exists():
+            raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
+        temporary = self._temporary()
+        try:
+            save(temporary)
+            content_hash, size = hash_folder(temporary)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(temporary, final)  # atomic; refuses a non-empty target
+            except OSError as exc:
+                raise ArtifactStoreError(
+                    f"artifact {uri} already exists; artifacts are write-once"
+                ) from exc
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        return StoredArtifact(uri=uri, size=size, content_hash=content_hash)
+
+    def write_manifest(self, uri: str, document: dict[str, Any]) -> None:
+        folder = self.local_path(uri)
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{MANIFEST}.{uuid.uuid4().hex}"
+        temporary.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
+        os.replace(temporary, folder / MANIFEST)
+
+    def read_manifest(self, uri: str) -> dict[str, Any]:
+        path = self.local_path(uri) / MANIFEST
+        try:
+            document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ArtifactStoreError(f"no manifest at {path}") from None
+        return document

@@ -1,19 +1,131 @@
-"""Base class of metadata stores."""
+"""Base class of metadata stores: the interface the step runner, orchestrators and Client use."""
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.records import (
+    ArtifactRecord,
+    NewArtifact,
+    PipelineRecord,
+    RunRecord,
+    StepRunRecord,
+)
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 ConfigT = TypeVar("ConfigT")
 
 
+class MetadataNotFoundError(ZenMLError):
+    """A run, step run or artifact asked for does not exist."""
+
+
 class BaseMetadataStore(StackComponent[ConfigT]):
-    """Records runs and lineage. The run and step tables arrive with pipeline execution."""
+    """Records pipelines, runs, step runs, artifacts and lineage.
+
+    Every method is safe to call from several threads and several processes at once.
+    """
 
     KIND: ClassVar[ComponentKind] = ComponentKind.METADATA_STORE
 
     def schema_version(self) -> int | None:
         """The schema version stored in the database, or None if it was never initialized."""
+        raise NotImplementedError
+
+    # -- writing a run ------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        run_id: str,
+        name: str,
+        pipeline: str,
+        stack_name: str,
+        stack: dict[str, Any],
+        spec: dict[str, Any],
+        parameters: dict[str, Any],
+        git_commit: str | None,
+        git_dirty: bool | None,
+        host: str,
+        pid: int,
+    ) -> RunRecord:
+        """Record a new run with status ``running`` (creating the pipeline on first use)."""
+        raise NotImplementedError
+
+    def heartbeat(self, run_id: str) -> None:
+        """Mark the run as still alive now."""
+        raise NotImplementedError
+
+    def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
+        """End the run; steps still ``running`` are marked ``failed``."""
+        raise NotImplementedError
+
+    def start_step(
+        self, run_id: str, name: str, parameters: dict[str, Any], cache_key: str | None
+    ) -> int:
+        """Record a step run as ``running``; returns its id."""
+        raise NotImplementedError
+
+    def complete_step(
+        self, step_run_id: int, outputs: list[NewArtifact], inputs: dict[str, int]
+    ) -> dict[str, ArtifactRecord]:
+        """Record the step's new output artifacts and input lineage, and mark it completed."""
+        raise NotImplementedError
+
+    def record_cached_step(
+        self,
+        run_id: str,
+        name: str,
+        parameters: dict[str, Any],
+        cache_key: str,
+        cached_from: int,
+        inputs: dict[str, int],
+    ) -> int:
+        """Record a ``cached`` step run whose outputs are those of step run ``cached_from``."""
+        raise NotImplementedError
+
+    def fail_step(self, step_run_id: int, error: str) -> None:
+        raise NotImplementedError
+
+    def skip_step(self, run_id: str, name: str, reason: str) -> None:
+        """Record a step that did not run because a step it depends on failed."""
+        raise NotImplementedError
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
+        """The latest completed step run with ``cache_key`` and its outputs, if any."""
+        raise NotImplementedError
+
+    def step_outputs(self, run_id: str, step_name: str) -> dict[str, ArtifactRecord]:
+        """Outputs of step ``step_name`` in run ``run_id`` (empty if it has none yet)."""
+        raise NotImplementedError
+
+    def list_pipelines(self) -> list[PipelineRecord]:
+        raise NotImplementedError
+
+    def list_runs(
+        self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
+    ) -> list[RunRecord]:
+        """Runs, newest first, optionally filtered."""
+        raise NotImplementedError
+
+    def get_run(self, id_or_name: str) -> RunRecord:
+        raise NotImplementedError
+
+    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
+        """The run's step runs in the order they started."""
+        raise NotImplementedError
+
+    def get_step_run(self, step_run_id: int) -> StepRunRecord:
+        raise NotImplementedError
+
+    def step_run_inputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
+        raise NotImplementedError
+
+    def step_run_outputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
+        raise NotImplementedError
+
+    def get_artifact(self, artifact_id: int) -> ArtifactRecord:
         raise NotImplementedError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zenml_core.plugin import hookimpl
-from zenml_core.plugin.registry import ComponentRegistrar
+from zenml_core.plugin.registry import ComponentRegistrar, MaterializerRegistrar
 
 
 @hookimpl
@@ -34,3 +34,20 @@ def zenml_register_orchestrators(registry: ComponentRegistrar) -> None:
         config="zenml_core.orchestrators.local:LocalOrchestratorConfig",
         description="Runs steps in this process, independent steps concurrently.",
     )
+
+
+_JSON_TYPES = ("int", "float", "bool", "str", "list", "dict", "tuple")
+
+
+@hookimpl
+def zenml_register_materializers(registry: MaterializerRegistrar) -> None:
+    builtin = "zenml_core.materializers.builtin"
+    for name in _JSON_TYPES:
+        registry.add(f"builtins:{name}", materializer=f"{builtin}:JSONMaterializer")
+    registry.add("types:NoneType", materializer=f"{builtin}:JSONMaterializer")
+    registry.add("builtins:bytes", materializer=f"{builtin}:BytesMaterializer")
+    registry.add("numpy:ndarray", materializer="zenml_core.materializers.numpy:NumpyMaterializer")
+    for name in ("DataFrame", "Series"):
+        registry.add(
+            f"pandas:{name}", materializer="zenml_core.materializers.pandas:PandasMaterializer"
+        )

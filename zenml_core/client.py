@@ -1,0 +1,164 @@
+"""The post-execution API: pipelines, runs, steps and artifacts, and the values they hold.
+
+::
+
+    client = Client()                       # the repository's active stack
+    run = client.runs(pipeline="training")[0]
+    model = run.steps["train"].output.load()
+    producer = client.artifact(7).producer   # lineage: which step run wrote it
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.records import (
+    ArtifactRecord,
+    PipelineRecord,
+    RunRecord,
+    StepRunRecord,
+)
+
+if TYPE_CHECKING:
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.repository import Repository
+    from zenml_core.stack.stack import Stack
+
+
+class Client:
+    """Reads the metadata store and artifact store of a stack."""
+
+    def __init__(
+        self,
+        repository: Repository | None = None,
+        *,
+        stack: Stack | None = None,
+        plugins: PluginManager | None = None,
+    ) -> None:
+        if stack is None:
+            from zenml_core.stack.builder import load_stack
+
+            stack = load_stack(repository, plugins=plugins)
+        self.stack = stack
+
+    @property
+    def metadata(self) -> Any:
+        return self.stack.metadata_store
+
+    def pipelines(self) -> list[PipelineRecord]:
+        return self.metadata.list_pipelines()  # type: ignore[no-any-return]
+
+    def runs(
+        self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
+    ) -> list[PipelineRun]:
+        """Runs, newest first."""
+        records = self.metadata.list_runs(pipeline=pipeline, status=status, limit=limit)
+        return [PipelineRun(self, record) for record in records]
+
+    def run(self, id_or_name: str) -> PipelineRun:
+        return PipelineRun(self, self.metadata.get_run(id_or_name))
+
+    def step_run(self, step_run_id: int) -> StepRun:
+        return StepRun(self, self.metadata.get_step_run(step_run_id))
+
+    def artifact(self, artifact_id: int) -> Artifact:
+        return Artifact(self, self.metadata.get_artifact(artifact_id))
+
+
+class PipelineRun:
+    """One run of a pipeline; ``record`` holds every recorded field."""
+
+    def __init__(self, client: Client, record: RunRecord) -> None:
+        self.client = client
+        self.record = record
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    @property
+    def steps(self) -> dict[str, StepRun]:
+        """Step runs by step name, in the order they were recorded."""
+        records = self.client.metadata.list_step_runs(self.id)
+        return {record.name: StepRun(self.client, record) for record in records}
+
+    def __repr__(self) -> str:
+        return f"<run {self.name} {self.status}>"
+
+
+class StepRun:
+    """One step's execution (or cache reuse, or skip) within a run."""
+
+    def __init__(self, client: Client, record: StepRunRecord) -> None:
+        self.client = client
+        self.record = record
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    @property
+    def inputs(self) -> dict[str, Artifact]:
+        records = self.client.metadata.step_run_inputs(self.record.id)
+        return {name: Artifact(self.client, record) for name, record in records.items()}
+
+    @property
+    def outputs(self) -> dict[str, Artifact]:
+        records = self.client.metadata.step_run_outputs(self.record.id)
+        return {name: Artifact(self.client, record) for name, record in records.items()}
+
+    @property
+    def output(self) -> Artifact:
+        """The only output (an error if the step has none or several)."""
+        outputs = self.outputs
+        if len(outputs) != 1:
+            raise ZenMLError(
+                f"step {self.name!r} has {len(outputs)} outputs "
+                f"({', '.join(outputs) or 'none'}); use .outputs[name]"
+            )
+        return next(iter(outputs.values()))
+
+    def __repr__(self) -> str:
+        return f"<step run {self.name} {self.status}>"
+
+
+class Artifact:
+    """A stored output; ``load()`` reads its value back."""
+
+    def __init__(self, client: Client, record: ArtifactRecord) -> None:
+        self.client = client
+        self.record = record
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+    @property
+    def uri(self) -> str:
+        return self.record.uri
+
+    @property
+    def producer(self) -> StepRun:
+        """The step run that wrote this artifact (lineage)."""
+        return self.client.step_run(self.record.producer_id)
+
+    def load(self) -> Any:
+        from zenml_core.orchestrators.step_runner import load_artifact
+
+        return load_artifact(self.client.stack.artifact_store, self.record)
+
+    def __repr__(self) -> str:
+        return f"<artifact {self.id} {self.record.type} at {self.uri}>"

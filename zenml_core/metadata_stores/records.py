@@ -1,0 +1,88 @@
+"""Plain, frozen records that the metadata store returns: no database objects leak out."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from attrs import frozen
+
+
+class RunStatus:
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class StepStatus:
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CACHED = "cached"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@frozen
+class PipelineRecord:
+    name: str
+    created_at: datetime.datetime
+    runs: int
+
+
+@frozen
+class RunRecord:
+    id: str
+    name: str
+    pipeline: str
+    status: str
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    git_commit: str | None
+    git_dirty: bool | None
+    stack_name: str
+    stack: dict[str, Any]
+    spec: dict[str, Any]
+    parameters: dict[str, Any]
+    host: str
+    pid: int
+    heartbeat_at: datetime.datetime
+    error: str | None
+
+
+@frozen
+class StepRunRecord:
+    id: int
+    run_id: str
+    name: str
+    status: str
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    cache_key: str | None
+    cached_from: int | None
+    parameters: dict[str, Any]
+    error: str | None
+
+
+@frozen
+class ArtifactRecord:
+    id: int
+    uri: str
+    type: str
+    materializer: str
+    size: int
+    content_hash: str
+    producer_id: int
+    output_name: str
+    created_at: datetime.datetime
+
+
+@frozen
+class NewArtifact:
+    """An output just written to the artifact store, to be recorded."""
+
+    output_name: str
+    uri: str
+    type: str
+    materializer: str
+    size: int
+    content_hash: str

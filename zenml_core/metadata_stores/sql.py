@@ -1,0 +1,434 @@
+"""The metadata store on a SQL database through peewee; SQLite (and later MySQL) subclass it."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.base import BaseMetadataStore, MetadataNotFoundError
+from zenml_core.metadata_stores.records import (
+    ArtifactRecord,
+    NewArtifact,
+    PipelineRecord,
+    RunRecord,
+    RunStatus,
+    StepRunRecord,
+    StepStatus,
+)
+
+ConfigT = TypeVar("ConfigT")
+
+
+def utcnow() -> datetime.datetime:
+    """Naive UTC: what the database columns hold (peewee stores naive datetimes portably)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    return None if value is None else value.replace(tzinfo=datetime.timezone.utc)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class SQLMetadataStore(BaseMetadataStore[ConfigT]):
+    """Implements the metadata store interface with peewee models built for one database."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._models: Any = None
+        self._ready = False
+        self._lock = threading.Lock()
+
+    # -- connection -----------------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        """A peewee database object (not yet connected)."""
+        raise NotImplementedError
+
+    def _write_lock(self) -> Any:
+        """The transaction to use for writes (SQLite takes its write lock up front)."""
+        return self.models.Run._meta.database.atomic()
+
+    @property
+    def models(self) -> Any:
+        if self._models is None:
+            with self._lock:
+                if self._models is None:
+                    from zenml_core.metadata_stores.schema import build_models
+
+                    self._models = build_models(self._connect())
+        return self._models
+
+    @property
+    def database(self) -> Any:
+        return self.models.Run._meta.database
+
+    @contextmanager
+    def _session(self, write: bool = False) -> Iterator[Any]:
+        """A connection for this thread (opened on first use), in a transaction when writing."""
+        if not self._ready:
+            self._ensure_schema()
+        self.database.connect(reuse_if_open=True)
+        if write:
+            with self._write_lock():
+                yield self.models
+        else:
+            yield self.models
+
+    def initialize(self) -> None:
+        """Create the tables (idempotent) and record the schema version."""
+        from zenml_core import __version__
+        from zenml_core.metadata_stores.schema import SCHEMA_VERSION
+
+        self._prepare()
+        models = self.models
+        self.database.connect(reuse_if_open=True)
+        with self._write_lock():
+            self.database.create_tables(models.all, safe=True)
+            models.SchemaVersion.insert(
+                version=SCHEMA_VERSION, applied_at=utcnow(), zenml_version=__version__
+            ).on_conflict_ignore().execute()
+        self.database.close()
+        self._ready = True
+
+    def _prepare(self) -> None:
+        """Anything needed before the first connection (e.g. the SQLite file's folder)."""
+
+    def _ensure_schema(self) -> None:
+        from zenml_core.metadata_stores.schema import SCHEMA_VERSION
+
+        version = self.schema_version()
+        if version is None:
+            self.initialize()
+        elif version > SCHEMA_VERSION:
+            raise ZenMLError(
+                f"metadata store {self.name!r} has schema version {version}, newer than this "
+                f"zenml-core understands ({SCHEMA_VERSION}); upgrade zenml-core"
+            )
+        self._ready = True
+
+    def schema_version(self) -> int | None:
+        import peewee
+
+        self._prepare()
+        self.database.connect(reuse_if_open=True)
+        if not self.database.table_exists("schema_version"):
+            return None
+        version = self.models.SchemaVersion
+        latest = version.select(peewee.fn.MAX(version.version)).scalar()
+        return int(latest) if latest is not None else None
+
+    # -- records --------------------------------------------------------------------------------
+
+    def _run_record(self, row: Any) -> RunRecord:
+        return RunRecord(
+            id=row.id,
+            name=row.name,
+            pipeline=row.pipeline.name,
+            status=row.status,
+            started_at=_aware(row.started_at),  # type: ignore[arg-type]
+            ended_at=_aware(row.ended_at),
+            git_commit=row.git_commit,
+            git_dirty=row.git_dirty,
+            stack_name=row.stack_name,
+            stack=json.loads(row.stack),
+            spec=json.loads(row.spec),
+            parameters=json.loads(row.parameters),
+            host=row.host,
+            pid=row.pid,
+            heartbeat_at=_aware(row.heartbeat_at),  # type: ignore[arg-type]
+            error=row.error,
+        )
+
+    @staticmethod
+    def _step_record(row: Any) -> StepRunRecord:
+        return StepRunRecord(
+            id=row.id,
+            run_id=row.run_id,
+            name=row.name,
+            status=row.status,
+            started_at=_aware(row.started_at),  # type: ignore[arg-type]
+            ended_at=_aware(row.ended_at),
+            cache_key=row.cache_key,
+            cached_from=row.cached_from_id,
+            parameters=json.loads(row.parameters),
+            error=row.error,
+        )
+
+    @staticmethod
+    def _artifact_record(row: Any) -> ArtifactRecord:
+        return ArtifactRecord(
+            id=row.id,
+            uri=row.uri,
+            type=row.type,
+            materializer=row.materializer,
+            size=row.size,
+            content_hash=row.content_hash,
+            producer_id=row.producer_id,
+            output_name=row.output_name,
+            created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        )
+
+    # -- writing a run --------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        run_id: str,
+        name: str,
+        pipeline: str,
+        stack_name: str,
+        stack: dict[str, Any],
+        spec: dict[str, Any],
+        parameters: dict[str, Any],
+        git_commit: str | None,
+        git_dirty: bool | None,
+        host: str,
+        pid: int,
+    ) -> RunRecord:
+        now = utcnow()
+        with self._session(write=True) as m:
+            m.Pipeline.insert(name=pipeline, created_at=now).on_conflict_ignore().execute()
+            pipeline_row = m.Pipeline.get(m.Pipeline.name == pipeline)
+            m.Run.insert(
+                id=run_id,
+                name=name,
+                pipeline=pipeline_row,
+                status=RunStatus.RUNNING,
+                started_at=now,
+                git_commit=git_commit,
+                git_dirty=git_dirty,
+                stack_name=stack_name,
+                stack=_dumps(stack),
+                spec=_dumps(spec),
+                parameters=_dumps(parameters),
+                host=host,
+                pid=pid,
+                heartbeat_at=now,
+            ).execute()
+        return self.get_run(run_id)
+
+    def heartbeat(self, run_id: str) -> None:
+        with self._session(write=True) as m:
+            m.Run.update(heartbeat_at=utcnow()).where(m.Run.id == run_id).execute()
+
+    def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
+        now = utcnow()
+        with self._session(write=True) as m:
+            m.StepRun.update(
+                status=StepStatus.FAILED, ended_at=now, error="the run ended while it was running"
+            ).where((m.StepRun.run == run_id) & (m.StepRun.status == StepStatus.RUNNING)).execute()
+            m.Run.update(status=status, ended_at=now, heartbeat_at=now, error=error).where(
+                m.Run.id == run_id
+            ).execute()
+
+    def start_step(
+        self, run_id: str, name: str, parameters: dict[str, Any], cache_key: str | None
+    ) -> int:
+        with self._session(write=True) as m:
+            step_run_id: int = m.StepRun.insert(
+                run=run_id,
+                name=name,
+                status=StepStatus.RUNNING,
+                started_at=utcnow(),
+                cache_key=cache_key,
+                parameters=_dumps(parameters),
+            ).execute()
+        return step_run_id
+
+    def complete_step(
+        self, step_run_id: int, outputs: list[NewArtifact], inputs: dict[str, int]
+    ) -> dict[str, ArtifactRecord]:
+        now = utcnow()
+        with self._session(write=True) as m:
+            created = {}
+            for output in outputs:
+                artifact_id = m.Artifact.insert(
+                    uri=output.uri,
+                    type=output.type,
+                    materializer=output.materializer,
+                    size=output.size,
+                    content_hash=output.content_hash,
+                    producer=step_run_id,
+                    output_name=output.output_name,
+                    created_at=now,
+                ).execute()
+                created[output.output_name] = artifact_id
+            self._link(m, step_run_id, created, inputs)
+            m.StepRun.update(status=StepStatus.COMPLETED, ended_at=now).where(
+                m.StepRun.id == step_run_id
+            ).execute()
+        return self.step_run_outputs(step_run_id)
+
+    @staticmethod
+    def _link(m: Any, step_run_id: int, outputs: dict[str, int], inputs: dict[str, int]) -> None:
+        if outputs:
+            m.StepOutput.insert_many(
+                [{"step_run": step_run_id, "artifact": a, "name": n} for n, a in outputs.items()]
+            ).execute()
+        if inputs:
+            m.StepInput.insert_many(
+                [{"step_run": step_run_id, "artifact": a, "name": n} for n, a in inputs.items()]
+            ).execute()
+
+    def record_cached_step(
+        self,
+        run_id: str,
+        name: str,
+        parameters: dict[str, Any],
+        cache_key: str,
+        cached_from: int,
+        inputs: dict[str, int],
+    ) -> int:
+        now = utcnow()
+        with self._session(write=True) as m:
+            step_run_id: int = m.StepRun.insert(
+                run=run_id,
+                name=name,
+                status=StepStatus.CACHED,
+                started_at=now,
+                ended_at=now,
+                cache_key=cache_key,
+                cached_from=cached_from,
+                parameters=_dumps(parameters),
+            ).execute()
+            outputs = {
+                row.name: row.artifact_id
+                for row in m.StepOutput.select().where(m.StepOutput.step_run == cached_from)
+            }
+            self._link(m, step_run_id, outputs, inputs)
+        return step_run_id
+
+    def fail_step(self, step_run_id: int, error: str) -> None:
+        with self._session(write=True) as m:
+            m.StepRun.update(status=StepStatus.FAILED, ended_at=utcnow(), error=error).where(
+                m.StepRun.id == step_run_id
+            ).execute()
+
+    def skip_step(self, run_id: str, name: str, reason: str) -> None:
+        now = utcnow()
+        with self._session(write=True) as m:
+            m.StepRun.insert(
+                run=run_id,
+                name=name,
+                status=StepStatus.SKIPPED,
+                started_at=now,
+                ended_at=now,
+                parameters="{}",
+                error=reason,
+            ).execute()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
+        with self._session() as m:
+            row = (
+                m.StepRun.select()
+                .where(
+                    (m.StepRun.cache_key == cache_key) & (m.StepRun.status == StepStatus.COMPLETED)
+                )
+                .order_by(m.StepRun.id.desc())
+                .first()
+            )
+            if row is None:
+                return None
+            return self._step_record(row), self._outputs(m, row.id)
+
+    def _outputs(self, m: Any, step_run_id: int) -> dict[str, ArtifactRecord]:
+        query = (
+            m.Artifact.select(m.Artifact, m.StepOutput.name.alias("link_name"))
+            .join(m.StepOutput, on=(m.StepOutput.artifact == m.Artifact.id))
+            .where(m.StepOutput.step_run == step_run_id)
+            .objects()
+        )
+        return {row.link_name: self._artifact_record(row) for row in query}
+
+    def step_outputs(self, run_id: str, step_name: str) -> dict[str, ArtifactRecord]:
+        with self._session() as m:
+            row = m.StepRun.get_or_none((m.StepRun.run == run_id) & (m.StepRun.name == step_name))
+            return {} if row is None else self._outputs(m, row.id)
+
+    def list_pipelines(self) -> list[PipelineRecord]:
+        import peewee
+
+        with self._session() as m:
+            query = (
+                m.Pipeline.select(m.Pipeline, peewee.fn.COUNT(m.Run.id).alias("run_count"))
+                .join(m.Run, peewee.JOIN.LEFT_OUTER)
+                .group_by(m.Pipeline.id)
+                .order_by(m.Pipeline.name)
+            )
+            return [
+                PipelineRecord(name=row.name, created_at=_aware(row.created_at), runs=row.run_count)  # type: ignore[arg-type]
+                for row in query
+            ]
+
+    def list_runs(
+        self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
+    ) -> list[RunRecord]:
+        with self._session() as m:
+            query = m.Run.select(m.Run, m.Pipeline).join(m.Pipeline)
+            if pipeline is not None:
+                query = query.where(m.Pipeline.name == pipeline)
+            if status is not None:
+                query = query.where(m.Run.status == status)
+            query = query.order_by(m.Run.started_at.desc(), m.Run.id.desc())
+            if limit is not None:
+                query = query.limit(limit)
+            return [self._run_record(row) for row in query]
+
+    def get_run(self, id_or_name: str) -> RunRecord:
+        with self._session() as m:
+            row = (
+                m.Run.select(m.Run, m.Pipeline)
+                .join(m.Pipeline)
+                .where((m.Run.id == id_or_name) | (m.Run.name == id_or_name))
+                .first()
+            )
+            if row is None:
+                raise MetadataNotFoundError(
+                    f"no run with id or name {id_or_name!r}; see `zenml runs list`"
+                )
+            return self._run_record(row)
+
+    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
+        with self._session() as m:
+            query = m.StepRun.select().where(m.StepRun.run == run_id).order_by(m.StepRun.id)
+            return [self._step_record(row) for row in query]
+
+    def get_step_run(self, step_run_id: int) -> StepRunRecord:
+        with self._session() as m:
+            row = m.StepRun.get_or_none(m.StepRun.id == step_run_id)
+            if row is None:
+                raise MetadataNotFoundError(f"no step run with id {step_run_id}")
+            return self._step_record(row)
+
+    def step_run_inputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
+        with self._session() as m:
+            query = (
+                m.Artifact.select(m.Artifact, m.StepInput.name.alias("link_name"))
+                .join(m.StepInput, on=(m.StepInput.artifact == m.Artifact.id))
+                .where(m.StepInput.step_run == step_run_id)
+                .objects()
+            )
+            return {row.link_name: self._artifact_record(row) for row in query}
+
+    def step_run_outputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
+        with self._session() as m:
+            return self._outputs(m, step_run_id)
+
+    def get_artifact(self, artifact_id: int) -> ArtifactRecord:
+        with self._session() as m:
+            row = m.Artifact.get_or_none(m.Artifact.id == artifact_id)
+            if row is None:
+                raise MetadataNotFoundError(
+                    f"no artifact with id {artifact_id}; see `zenml runs show RUN`"
+                )
+            return self._artifact_record(row)

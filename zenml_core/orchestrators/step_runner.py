@@ -1,0 +1,282 @@
+"""The one code path that executes a step, wherever it runs.
+
+Every orchestrator calls :func:`run_step`, in-process or through ``python -m
+zenml_core.entrypoint`` in a container. For one step it computes the cache key, reuses cached
+outputs when they still exist, or loads the inputs, runs the user's code, writes each output
+atomically through its materializer, records everything in the metadata store, and writes a
+manifest beside the outputs from which the metadata store could be rebuilt.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from zenml_core.caching import cache_key, code_hash
+from zenml_core.materializers.registry import (
+    PICKLE,
+    MaterializerRegistry,
+    load_materializer,
+    type_path,
+    warn_pickle,
+)
+from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact, StepStatus
+from zenml_core.pipelines.spec import PipelineSpec, StepSpec
+from zenml_core.steps.base import BaseStep
+from zenml_core.steps.signature import SINGLE_OUTPUT, runtime_class
+from zenml_core.utils.imports import import_object
+from zenml_core.utils.source import load_source
+
+if TYPE_CHECKING:
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
+
+
+class StepExecutionError(Exception):
+    """The user's step code (or its outputs) failed; the message is one line."""
+
+
+@frozen
+class RunContext:
+    """Everything the step runner needs for one run, shared by its steps."""
+
+    spec: PipelineSpec
+    run_id: str
+    stack: Stack
+    plugins: PluginManager
+    materializers: MaterializerRegistry
+    reporter: Reporter
+
+
+@frozen
+class StepOutcome:
+    """How one step ended."""
+
+    step: str
+    status: str  # completed | cached | failed
+    step_run_id: int | None
+    duration_ms: float
+    error: str | None = None
+    cached_from: int | None = None
+
+
+def framework_major() -> str:
+    from zenml_core import __version__
+
+    return __version__.split(".")[0]
+
+
+def instantiate(step_spec: StepSpec) -> BaseStep:
+    """The step object named by the spec's source (class steps are instantiated)."""
+    loaded = load_source(step_spec.source)
+    step = loaded() if isinstance(loaded, type) else loaded
+    if not isinstance(step, BaseStep):
+        raise StepExecutionError(f"{step_spec.source} is not a step")
+    return step
+
+
+def _materializer_identity(path: str | None) -> str:
+    return "auto" if path is None else load_materializer(path).identity()
+
+
+def _split_outputs(step: BaseStep, step_spec: StepSpec, value: Any) -> dict[str, Any]:
+    names = list(step_spec.outputs)
+    if not names:
+        return {}
+    if step.signature.output_tuple is None:
+        return {SINGLE_OUTPUT: value}
+    if not isinstance(value, tuple) or len(value) != len(names):
+        raise StepExecutionError(
+            f"step {step_spec.name!r} must return {step.signature.output_tuple.__name__} "
+            f"({', '.join(names)}), got {type(value).__name__}"
+        )
+    return dict(zip(names, value, strict=True))
+
+
+def _check_type(step_spec: StepSpec, name: str, annotation: Any, value: Any) -> None:
+    expected = runtime_class(annotation)
+    if expected is None or isinstance(value, expected):
+        return
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    raise StepExecutionError(
+        f"step {step_spec.name!r}: output {name!r} is declared {expected.__qualname__} but the "
+        f"step returned {type(value).__qualname__}"
+    )
+
+
+def _write_output(context: RunContext, step_spec: StepSpec, name: str, value: Any) -> NewArtifact:
+    from zenml_core.materializers.base import NotMaterializableError
+
+    store = context.stack.artifact_store
+    declared = step_spec.outputs[name].materializer
+    chosen = [context.materializers.for_value(value, declared)]
+
+    def save(folder: Any) -> None:
+        try:
+            load_materializer(chosen[0])().save(value, folder)
+        except NotMaterializableError as exc:
+            if declared is not None and declared != chosen[0]:
+                raise
+            for leftover in folder.iterdir():
+                leftover.unlink()
+            warn_pickle(type(value), str(exc))
+            chosen[0] = PICKLE
+            load_materializer(PICKLE)().save(value, folder)
+
+    uri = store.uri(context.spec.name, context.run_id, step_spec.name, name)
+    stored = store.write(uri, save)
+    return NewArtifact(
+        output_name=name,
+        uri=stored.uri,
+        type=type_path(type(value)),
+        materializer=load_materializer(chosen[0]).identity(),
+        size=stored.size,
+        content_hash=stored.content_hash,
+    )
+
+
+def load_artifact(context_store: Any, artifact: ArtifactRecord, annotation: Any = None) -> Any:
+    """Read an artifact's value with the materializer that wrote it."""
+    materializer = load_materializer(artifact.materializer.partition("@")[0])
+    data_type: Any = runtime_class(annotation) if annotation is not None else None
+    if data_type is None:
+        try:
+            data_type = import_object(artifact.type, what="artifact type")
+        except Exception:
+            data_type = object
+    return materializer().load(context_store.local_path(artifact.uri), data_type)
+
+
+def _manifest(
+    context: RunContext,
+    step_spec: StepSpec,
+    *,
+    status: str,
+    key: str | None,
+    inputs: dict[str, ArtifactRecord],
+    outputs: dict[str, ArtifactRecord],
+    cached_from: int | None = None,
+) -> None:
+    def describe(artifact: ArtifactRecord) -> dict[str, Any]:
+        return {
+            "uri": artifact.uri,
+            "type": artifact.type,
+            "materializer": artifact.materializer,
+            "size": artifact.size,
+            "content_hash": artifact.content_hash,
+            "producer_step_run": artifact.producer_id,
+        }
+
+    store = context.stack.artifact_store
+    store.write_manifest(
+        store.uri(context.spec.name, context.run_id, step_spec.name),
+        {
+            "pipeline": context.spec.name,
+            "run_id": context.run_id,
+            "step": step_spec.name,
+            "status": status,
+            "cache_key": key,
+            "cached_from_step_run": cached_from,
+            "parameters": step_spec.parameters,
+            "inputs": {name: describe(a) for name, a in inputs.items()},
+            "outputs": {name: describe(a) for name, a in outputs.items()},
+        },
+    )
+
+
+def run_step(context: RunContext, step_name: str) -> StepOutcome:
+    """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``."""
+    started = time.perf_counter()
+    spec, stack, hook = context.spec, context.stack, context.plugins.hook
+    step_spec = spec.step(step_name)
+    metadata = stack.metadata_store
+    common = {"pipeline_name": spec.name, "run_id": context.run_id, "stack": stack}
+    step_run_id = None
+    try:
+        step = instantiate(step_spec)
+        upstream_outputs = {
+            name: metadata.step_outputs(context.run_id, name) for name in step_spec.upstream
+        }
+        inputs: dict[str, ArtifactRecord] = {}
+        for input_name, wire in step_spec.inputs.items():
+            artifact = upstream_outputs[wire.step].get(wire.output)
+            if artifact is None:
+                raise StepExecutionError(
+                    f"input {input_name!r}: step {wire.step!r} has no output {wire.output!r} "
+                    f"recorded in run {context.run_id}"
+                )
+            inputs[input_name] = artifact
+        input_ids = {name: artifact.id for name, artifact in inputs.items()}
+
+        key = None
+        if spec.caching(step_spec):
+            key = cache_key(
+                code=code_hash(step.code_object),
+                parameters=step_spec.parameters,
+                inputs={n: f"{a.content_hash}|{a.materializer}" for n, a in inputs.items()},
+                materializers={
+                    n: _materializer_identity(o.materializer) for n, o in step_spec.outputs.items()
+                },
+                framework_major=framework_major(),
+            )
+            hit = metadata.find_cached(key)
+            if hit is not None and all(stack.artifact_store.exists(a.uri) for a in hit[1].values()):
+                source_run, outputs = hit
+                step_run_id = metadata.record_cached_step(
+                    context.run_id, step_name, step_spec.parameters, key, source_run.id, input_ids
+                )
+                _manifest(
+                    context,
+                    step_spec,
+                    status=StepStatus.CACHED,
+                    key=key,
+                    inputs=inputs,
+                    outputs=outputs,
+                    cached_from=source_run.id,
+                )
+                hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
+                context.reporter.step(step_name, "cached")
+                return StepOutcome(
+                    step_name,
+                    StepStatus.CACHED,
+                    step_run_id,
+                    (time.perf_counter() - started) * 1000,
+                    cached_from=source_run.id,
+                )
+
+        step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, key)
+        context.reporter.step(step_name, "started")
+        hook.zenml_before_step_run(**common, step_name=step_name)
+        arguments = dict(step_spec.parameters)
+        types = step.signature.input_types
+        for input_name, artifact in inputs.items():
+            arguments[input_name] = load_artifact(stack.artifact_store, artifact, types[input_name])
+        values = _split_outputs(step, step_spec, step.call(**arguments))
+        output_types = step.signature.output_types
+        for name, value in values.items():
+            _check_type(step_spec, name, output_types[name], value)
+        written = [_write_output(context, step_spec, name, value) for name, value in values.items()]
+        outputs = metadata.complete_step(step_run_id, written, input_ids)
+        _manifest(
+            context, step_spec, status=StepStatus.COMPLETED, key=key, inputs=inputs, outputs=outputs
+        )
+        hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.COMPLETED)
+        duration = (time.perf_counter() - started) * 1000
+        context.reporter.step(step_name, f"finished in {duration:.0f} ms")
+        return StepOutcome(step_name, StepStatus.COMPLETED, step_run_id, duration)
+    except Exception as exc:
+        summary = f"{type(exc).__name__}: {exc}"
+        detail = "".join(traceback.format_exception(exc))
+        if step_run_id is None:
+            step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, None)
+        metadata.fail_step(step_run_id, detail)
+        hook.zenml_on_step_error(**common, step_name=step_name, error=exc)
+        hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.FAILED)
+        duration = (time.perf_counter() - started) * 1000
+        context.reporter.step(step_name, f"failed after {duration:.0f} ms: {summary}")
+        return StepOutcome(step_name, StepStatus.FAILED, step_run_id, duration, error=summary)

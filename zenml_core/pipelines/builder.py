@@ -1,0 +1,226 @@
+"""Capturing a pipeline: step calls inside a ``@pipeline`` function become a ``PipelineSpec``.
+
+While the pipeline function runs, calling a step records a node and returns handles to its
+outputs; passing a handle to another step records an edge. Every check here raises an error
+naming the step, before anything runs.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from zenml_core.pipelines.spec import (
+    InputSpec,
+    OutputSpec,
+    PipelineDefinitionError,
+    PipelineSpec,
+    StepSettings,
+    StepSpec,
+)
+from zenml_core.steps.signature import is_compatible, type_name
+from zenml_core.utils.source import remember
+
+if TYPE_CHECKING:
+    from zenml_core.materializers.registry import MaterializerRegistry
+    from zenml_core.steps.base import BaseStep
+
+_active: contextvars.ContextVar[PipelineBuilder | None] = contextvars.ContextVar(
+    "zenml_pipeline_builder", default=None
+)
+
+
+@frozen
+class StepOutput:
+    """A handle to one output of a step invocation; pass it to another step to wire them."""
+
+    step: str
+    output: str
+    annotation: Any
+
+    def __repr__(self) -> str:
+        return f"<output {self.output!r} of step {self.step!r}>"
+
+
+class StepOutputs(tuple):  # type: ignore[type-arg]
+    """The handles of a step with several outputs: unpack them or use ``.name``."""
+
+    _names: tuple[str, ...]
+    _step: str
+
+    def __new__(cls, step: str, handles: dict[str, StepOutput]) -> StepOutputs:
+        instance = super().__new__(cls, handles.values())
+        instance._names = tuple(handles)
+        instance._step = step
+        return instance
+
+    def __getattr__(self, name: str) -> StepOutput:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[self._names.index(name)]  # type: ignore[no-any-return]
+        except ValueError:
+            raise PipelineDefinitionError(
+                f"step {self._step!r} has no output {name!r} (outputs: {', '.join(self._names)})"
+            ) from None
+
+
+def current_builder(step: BaseStep) -> PipelineBuilder:
+    builder = _active.get()
+    if builder is None:
+        raise PipelineDefinitionError(
+            f"step {step.name!r} was called outside a @pipeline function; call steps inside a "
+            "pipeline, or call step.entrypoint(...) to run its code directly"
+        )
+    return builder
+
+
+def check_parameter(step: str, name: str, value: Any) -> Any:
+    """A parameter must be JSON (tuples become lists); it is recorded and hashed as JSON."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise PipelineDefinitionError(
+            f"step {step!r}: parameter {name!r} ({type(value).__name__}) cannot be serialised "
+            f"to JSON ({exc}); pass numbers, strings, lists or dicts, or make it the output of "
+            "a step so it becomes an artifact"
+        ) from None
+
+
+class PipelineBuilder:
+    """Collects step invocations while a pipeline function runs."""
+
+    def __init__(
+        self,
+        name: str,
+        materializers: MaterializerRegistry,
+        step_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.name = name
+        self.materializers = materializers
+        self.step_overrides = dict(step_overrides or {})
+        self.steps: list[StepSpec] = []
+
+    def __enter__(self) -> PipelineBuilder:
+        self._token = _active.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _active.reset(self._token)
+
+    def _unique_name(self, base: str) -> str:
+        taken = {step.name for step in self.steps}
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base}_{number}" in taken:
+            number += 1
+        return f"{base}_{number}"
+
+    def add(self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        name = self._unique_name(step.name)
+        signature = step.signature
+        try:
+            bound = signature.parameters.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise PipelineDefinitionError(f"step {name!r}: {exc}") from None
+        bound.apply_defaults()
+        overrides = dict(self.step_overrides.get(name, {}).get("parameters", {}))
+
+        inputs: dict[str, InputSpec] = {}
+        parameters: dict[str, Any] = {}
+        for input_name, value in bound.arguments.items():
+            expected = signature.input_types[input_name]
+            if isinstance(value, StepOutputs):
+                raise PipelineDefinitionError(
+                    f"step {name!r}: input {input_name!r} got all outputs of step "
+                    f"{value._step!r}; pass one of them, e.g. .{value._names[0]}"
+                )
+            if isinstance(value, StepOutput):
+                if input_name in overrides:
+                    raise PipelineDefinitionError(
+                        f"step {name!r}: {input_name!r} is wired to step {value.step!r}; "
+                        "only parameters can be set from configuration"
+                    )
+                if not is_compatible(value.annotation, expected):
+                    raise PipelineDefinitionError(
+                        f"step {name!r}: input {input_name!r} expects {type_name(expected)} but "
+                        f"output {value.output!r} of step {value.step!r} is "
+                        f"{type_name(value.annotation)}"
+                    )
+                inputs[input_name] = InputSpec(step=value.step, output=value.output)
+            else:
+                parameters[input_name] = value
+        for key, value in overrides.items():
+            if key not in parameters:
+                known = ", ".join(parameters) or "none"
+                raise PipelineDefinitionError(
+                    f"step {name!r}: configuration sets unknown parameter {key!r} "
+                    f"(parameters: {known})"
+                )
+            parameters[key] = value
+        parameters = {key: check_parameter(name, key, value) for key, value in parameters.items()}
+
+        spec = StepSpec(
+            name=name,
+            source=step.source,
+            parameters=parameters,
+            inputs=inputs,
+            outputs=self._outputs(name, step),
+            settings=StepSettings(enable_cache=self._enable_cache(name, step)),
+        )
+        remember(spec.source, step.loadable)
+        self.steps.append(spec)
+        handles = {
+            output: StepOutput(step=name, output=output, annotation=annotation)
+            for output, annotation in signature.output_types.items()
+        }
+        if signature.output_tuple is not None:
+            return StepOutputs(name, handles)
+        return next(iter(handles.values()), None)
+
+    def _enable_cache(self, name: str, step: BaseStep) -> bool:
+        value = self.step_overrides.get(name, {}).get("enable_cache", step.enable_cache)
+        if not isinstance(value, bool):
+            raise PipelineDefinitionError(f"step {name!r}: enable_cache must be true or false")
+        return value
+
+    def _outputs(self, name: str, step: BaseStep) -> dict[str, OutputSpec]:
+        from zenml_core.materializers.registry import type_path
+
+        types = step.signature.output_types
+        unknown = set(step.materializers) - set(types)
+        if unknown:
+            raise PipelineDefinitionError(
+                f"step {name!r}: materializers= names unknown output(s) "
+                f"{', '.join(sorted(unknown))} (outputs: {', '.join(types) or 'none'})"
+            )
+        outputs = {}
+        for output, annotation in types.items():
+            chosen = step.materializers.get(output)
+            if chosen is not None and not isinstance(chosen, str):
+                chosen = type_path(chosen)
+            if chosen is None and isinstance(annotation, type) and annotation is not object:
+                chosen = self.materializers.lookup(annotation)
+            outputs[output] = OutputSpec(type=type_name(annotation), materializer=chosen)
+        return outputs
+
+    def spec(self, *, parameters: dict[str, Any], enable_cache: bool) -> PipelineSpec:
+        if not self.steps:
+            raise PipelineDefinitionError(f"pipeline {self.name!r} calls no steps")
+        unknown = set(self.step_overrides) - {step.name for step in self.steps}
+        if unknown:
+            raise PipelineDefinitionError(
+                f"pipeline {self.name!r}: configuration names unknown step(s) "
+                f"{', '.join(sorted(unknown))} (steps: {', '.join(s.name for s in self.steps)})"
+            )
+        return PipelineSpec(
+            name=self.name,
+            steps=tuple(self.steps),
+            parameters={k: check_parameter(self.name, k, v) for k, v in parameters.items()},
+            enable_cache=enable_cache,
+        )

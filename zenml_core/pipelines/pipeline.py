@@ -1,0 +1,136 @@
+"""The ``@pipeline`` decorator: a function that calls steps becomes a runnable pipeline.
+
+::
+
+    @pipeline
+    def training(learning_rate: float = 0.1):
+        data = load()
+        model = train(data, learning_rate=learning_rate)
+        evaluate(model, data)
+
+    run = training(learning_rate=0.05)   # runs on the active stack, returns the finished run
+    spec = training.compile()            # the PipelineSpec, without running anything
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, overload
+
+from zenml_core.pipelines.spec import PipelineDefinitionError, PipelineSpec
+
+if TYPE_CHECKING:
+    from zenml_core.client import PipelineRun
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.pipelines.config import RunConfig
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
+
+
+class Pipeline:
+    """A pipeline function plus its options; call it to run it."""
+
+    def __init__(
+        self, function: Callable[..., Any], *, name: str | None = None, enable_cache: bool = True
+    ) -> None:
+        self.function = function
+        self.name = name or function.__name__
+        self.enable_cache = enable_cache
+        functools.update_wrapper(self, function)
+
+    def _bind(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        try:
+            bound = inspect.signature(self.function).bind(**parameters)
+        except TypeError as exc:
+            raise PipelineDefinitionError(f"pipeline {self.name!r}: {exc}") from None
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def compile(
+        self,
+        *,
+        config: RunConfig | None = None,
+        plugins: PluginManager | None = None,
+        **parameters: Any,
+    ) -> PipelineSpec:
+        """Capture the DAG as a validated ``PipelineSpec`` (nothing runs)."""
+        from zenml_core.materializers.registry import MaterializerRegistry
+        from zenml_core.pipelines.builder import PipelineBuilder
+        from zenml_core.plugin.manager import create_plugin_manager
+
+        plugins = create_plugin_manager() if plugins is None else plugins
+        arguments = self._bind({**(config.parameters if config else {}), **parameters})
+        enable_cache = self.enable_cache
+        if config is not None and config.enable_cache is not None:
+            enable_cache = config.enable_cache
+        builder = PipelineBuilder(
+            self.name,
+            MaterializerRegistry(plugins.registry.materializers),
+            config.step_overrides() if config else None,
+        )
+        with builder:
+            self.function(**arguments)
+        return builder.spec(parameters=arguments, enable_cache=enable_cache)
+
+    def run(
+        self,
+        *,
+        config: RunConfig | None = None,
+        stack: Stack | None = None,
+        plugins: PluginManager | None = None,
+        reporter: Reporter | None = None,
+        **parameters: Any,
+    ) -> PipelineRun:
+        """Compile and run on ``stack`` (default: the repository's active stack)."""
+        from zenml_core.pipelines.run import run
+        from zenml_core.plugin.manager import create_plugin_manager
+        from zenml_core.repository import Repository
+        from zenml_core.stack.builder import load_stack
+
+        plugins = create_plugin_manager() if plugins is None else plugins
+        spec = self.compile(config=config, plugins=plugins, **parameters)
+        from zenml_core.errors import RepositoryError
+
+        if stack is None:
+            repository: Repository | None = Repository.find()
+            stack = load_stack(repository, plugins=plugins)
+        else:
+            try:  # only to record the git commit
+                repository = Repository.find()
+            except RepositoryError:
+                repository = None
+        return run(spec, stack=stack, plugins=plugins, repository=repository, reporter=reporter)
+
+    def __call__(self, **parameters: Any) -> PipelineRun:
+        """Run on the active stack with these pipeline parameters."""
+        return self.run(**parameters)
+
+    def __repr__(self) -> str:
+        return f"<pipeline {self.name}>"
+
+
+@overload
+def pipeline(function: Callable[..., Any], /) -> Pipeline: ...
+
+
+@overload
+def pipeline(
+    *, name: str | None = None, enable_cache: bool = True
+) -> Callable[[Callable[..., Any]], Pipeline]: ...
+
+
+def pipeline(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    enable_cache: bool = True,
+) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
+    """Turn a function that calls steps into a pipeline: ``@pipeline`` or ``@pipeline(...)``."""
+
+    def decorate(function: Callable[..., Any]) -> Pipeline:
+        return Pipeline(function, name=name, enable_cache=enable_cache)
+
+    return decorate(function) if function is not None else decorate

@@ -1,0 +1,156 @@
+"""Running a compiled pipeline: record the run, hand the spec to the orchestrator, close the run.
+
+This is the one place a run's record is opened and closed, for every orchestrator: the run is
+``running`` with a heartbeat while the orchestrator works and always ends ``completed`` or
+``failed``, whether steps fail, the orchestrator raises, or the user presses Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+import threading
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from zenml_core.config.converter import unstructure
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.records import RunStatus, StepStatus
+
+if TYPE_CHECKING:
+    from zenml_core.client import PipelineRun
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.pipelines.spec import PipelineSpec
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.repository import Repository
+    from zenml_core.stack.stack import Stack
+
+HEARTBEAT_SECONDS = 10.0
+
+
+class PipelineRunFailedError(ZenMLError):
+    """A run ended ``failed``; ``run`` is its record (see ``zenml runs show``)."""
+
+    def __init__(self, message: str, run: PipelineRun) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+class _Heartbeat(threading.Thread):
+    """Marks the run alive every few seconds so a crashed run can be told from a slow one."""
+
+    def __init__(self, stack: Stack, run_id: str) -> None:
+        super().__init__(name="zenml-heartbeat", daemon=True)
+        self._stack = stack
+        self._run_id = run_id
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(HEARTBEAT_SECONDS):
+            self._stack.metadata_store.heartbeat(self._run_id)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+def describe_stack(stack: Stack) -> dict[str, Any]:
+    """What a run records about its stack: each component's name, class and settings."""
+    return {
+        kind.value: {
+            "name": component.name,
+            "implementation": f"{type(component).__module__}:{type(component).__qualname__}",
+            "settings": unstructure(component.config),
+        }
+        for kind, component in stack.components.items()
+    }
+
+
+def run_name(pipeline: str, run_id: str) -> str:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return f"{pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:6]}"
+
+
+def run(
+    spec: PipelineSpec,
+    *,
+    stack: Stack,
+    plugins: PluginManager,
+    repository: Repository | None = None,
+    reporter: Reporter | None = None,
+) -> PipelineRun:
+    """Run ``spec`` on ``stack``; returns the finished run or raises PipelineRunFailedError."""
+    from zenml_core.client import Client
+    from zenml_core.materializers.registry import MaterializerRegistry
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.orchestrators.step_runner import RunContext
+
+    reporter = Reporter() if reporter is None else reporter
+    started = time.perf_counter()
+    stack.artifact_store.initialize()
+    git = repository.git_state() if repository is not None else None
+    run_id = uuid.uuid4().hex
+    record = stack.metadata_store.create_run(
+        run_id=run_id,
+        name=run_name(spec.name, run_id),
+        pipeline=spec.name,
+        stack_name=stack.name,
+        stack=describe_stack(stack),
+        spec=spec.to_dict(),
+        parameters=spec.parameters,
+        git_commit=git.commit if git else None,
+        git_dirty=git.dirty if git else None,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+    )
+    context = RunContext(
+        spec=spec,
+        run_id=run_id,
+        stack=stack,
+        plugins=plugins,
+        materializers=MaterializerRegistry(plugins.registry.materializers),
+        reporter=reporter,
+    )
+    common = {"pipeline_name": spec.name, "run_id": run_id, "stack": stack}
+    reporter.line(f"Running pipeline {spec.name!r} on stack {stack.name!r} as {record.name}")
+    heartbeat = _Heartbeat(stack, run_id)
+    heartbeat.start()
+    status, error, raised = RunStatus.FAILED, None, None
+    outcomes = {}
+    try:
+        plugins.hook.zenml_before_pipeline_run(**common)
+        outcomes = stack.orchestrator.run(context)
+        failed = [o for o in outcomes.values() if o.status == StepStatus.FAILED]
+        if failed:
+            error = f"step {failed[0].step!r} failed: {failed[0].error}"
+        else:
+            status = RunStatus.COMPLETED
+    except BaseException as exc:  # the run must never stay "running", even on Ctrl-C
+        raised = exc
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        heartbeat.stop()
+        stack.metadata_store.finish_run(run_id, status, error)
+    if status == RunStatus.FAILED:
+        plugins.hook.zenml_on_pipeline_error(
+            **common, error=raised or ZenMLError(error or "the run failed")
+        )
+    plugins.hook.zenml_after_pipeline_run(**common, status=status)
+
+    def count(step_status: str) -> int:
+        return sum(outcome.status == step_status for outcome in outcomes.values())
+
+    elapsed = (time.perf_counter() - started) * 1000
+    reporter.line(
+        f"Run {record.name} {status} in {elapsed:.0f} ms: {len(spec.steps)} steps "
+        f"({count(StepStatus.COMPLETED)} ran, {count(StepStatus.CACHED)} cached, "
+        f"{count(StepStatus.FAILED)} failed, {len(spec.steps) - len(outcomes)} skipped). "
+        f"Details: zenml runs show {record.name}"
+    )
+    finished = Client(stack=stack).run(run_id)
+    if raised is not None:
+        raise raised
+    if status == RunStatus.FAILED:
+        raise PipelineRunFailedError(f"run {record.name} failed: {error}", finished)
+    return finished

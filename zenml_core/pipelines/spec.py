@@ -1,0 +1,134 @@
+"""``PipelineSpec``: the frozen, JSON round-trippable description of a pipeline's DAG.
+
+Every orchestrator receives a spec; the step runner executes one of its steps. JSON layout::
+
+    {"version": 1, "name": ..., "parameters": {...}, "enable_cache": true,
+     "steps": [{"name": ..., "source": "module:attr", "parameters": {...},
+                "inputs": {"x": {"step": "upstream", "output": "output"}},
+                "outputs": {"output": {"type": "builtins:int", "materializer": null}},
+                "settings": {"enable_cache": true}}]}
+
+Steps are listed in a topological order.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from attrs import field, frozen
+
+from zenml_core.config.converter import structure, unstructure
+from zenml_core.errors import ZenMLError
+
+SPEC_VERSION = 1
+
+
+class PipelineDefinitionError(ZenMLError):
+    """A pipeline's DAG is invalid: a cycle, an unknown step or output, a bad wiring."""
+
+
+@frozen
+class InputSpec:
+    step: str
+    output: str
+
+
+@frozen
+class OutputSpec:
+    type: str
+    materializer: str | None = None
+
+
+@frozen
+class StepSettings:
+    enable_cache: bool = True
+
+
+@frozen
+class StepSpec:
+    name: str
+    source: str
+    parameters: dict[str, Any] = field(factory=dict)
+    inputs: dict[str, InputSpec] = field(factory=dict)
+    outputs: dict[str, OutputSpec] = field(factory=dict)
+    settings: StepSettings = field(factory=StepSettings)
+
+    @property
+    def upstream(self) -> list[str]:
+        """Names of the steps whose outputs this step reads."""
+        return sorted({wire.step for wire in self.inputs.values()})
+
+
+@frozen
+class PipelineSpec:
+    name: str
+    steps: tuple[StepSpec, ...]
+    parameters: dict[str, Any] = field(factory=dict)
+    enable_cache: bool = True
+    version: int = SPEC_VERSION
+
+    def __attrs_post_init__(self) -> None:
+        check_graph(self)
+
+    def step(self, name: str) -> StepSpec:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        known = ", ".join(step.name for step in self.steps)
+        raise PipelineDefinitionError(f"pipeline {self.name!r} has no step {name!r} ({known})")
+
+    def caching(self, step: StepSpec) -> bool:
+        """Whether ``step`` may use the cache (off if off for the pipeline or the step)."""
+        return self.enable_cache and step.settings.enable_cache
+
+    def downstream(self) -> dict[str, list[str]]:
+        """For each step, the steps that read its outputs."""
+        result: dict[str, list[str]] = {step.name: [] for step in self.steps}
+        for step in self.steps:
+            for upstream in step.upstream:
+                result[upstream].append(step.name)
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return unstructure(self)  # type: ignore[no-any-return]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "pipeline spec") -> PipelineSpec:
+        if isinstance(data, dict) and data.get("version", SPEC_VERSION) != SPEC_VERSION:
+            raise PipelineDefinitionError(
+                f"{source}: spec version {data.get('version')} is not {SPEC_VERSION}; "
+                "recompile it with this zenml-core"
+            )
+        return structure(data, cls, source=source)
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "pipeline spec") -> PipelineSpec:
+        return cls.from_dict(json.loads(text), source=source)
+
+
+def check_graph(spec: PipelineSpec) -> None:
+    """Unique names, inputs that name known steps and outputs, steps in topological order."""
+    seen: dict[str, StepSpec] = {}
+    for step in spec.steps:
+        if step.name in seen:
+            raise PipelineDefinitionError(
+                f"pipeline {spec.name!r}: two steps are named {step.name!r}"
+            )
+        for input_name, wire in step.inputs.items():
+            upstream = seen.get(wire.step)
+            if upstream is None:
+                later = any(other.name == wire.step for other in spec.steps)
+                problem = "which comes later: the steps form a cycle" if later else "unknown"
+                raise PipelineDefinitionError(
+                    f"step {step.name!r}: input {input_name!r} reads step {wire.step!r}, {problem}"
+                )
+            if wire.output not in upstream.outputs:
+                raise PipelineDefinitionError(
+                    f"step {step.name!r}: input {input_name!r} reads output {wire.output!r} "
+                    f"that step {wire.step!r} does not have ({', '.join(upstream.outputs)})"
+                )
+        seen[step.name] = step

@@ -1,0 +1,6 @@
+"""Steps: the typed units of work a pipeline wires together."""
+
+from zenml_core.steps.base import BaseStep
+from zenml_core.steps.decorator import step
+
+__all__ = ["BaseStep", "step"]

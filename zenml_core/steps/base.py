@@ -1,0 +1,87 @@
+"""``BaseStep``: what every step is, whether written as a function or as a class.
+
+A class-based step subclasses ``BaseStep`` (or one of the ML step classes built on it) and
+implements ``entrypoint`` with the same typed-signature rules as a ``@step`` function::
+
+    class Doubler(BaseStep):
+        def entrypoint(self, numbers: list[int], factor: int = 2) -> list[int]:
+            return [n * factor for n in numbers]
+
+Calling a step inside a ``@pipeline`` function records it in the pipeline being built and
+returns handles to its outputs; it does not run the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from zenml_core.steps.signature import StepSignature, read_signature
+from zenml_core.utils.source import source_of
+
+
+class BaseStep:
+    """Base of all steps. Subclasses implement ``entrypoint``.
+
+    ``enable_cache``: reuse outputs when code, parameters and inputs are unchanged.
+    ``materializers``: output name -> materializer class (or import path) to override the one
+    chosen by type.
+    """
+
+    ENABLE_CACHE: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        enable_cache: bool | None = None,
+        materializers: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._name = name
+        self.enable_cache = self.ENABLE_CACHE if enable_cache is None else enable_cache
+        self.materializers = dict(materializers or {})
+        self._signature: StepSignature | None = None
+
+    def entrypoint(self, *args: Any, **kwargs: Any) -> Any:
+        """The step's work. Override it with a typed signature."""
+        raise NotImplementedError(f"{type(self).__name__} must implement entrypoint()")
+
+    @property
+    def name(self) -> str:
+        """The default name of the step in a pipeline."""
+        return self._name or type(self).__name__
+
+    @property
+    def signature(self) -> StepSignature:
+        if self._signature is None:
+            self._signature = read_signature(
+                type(self).entrypoint, step_name=self.name, skip_self=True
+            )
+        return self._signature
+
+    @property
+    def code_object(self) -> Any:
+        """The function or class whose code (and the user code it calls) the cache key covers."""
+        return type(self)
+
+    @property
+    def source(self) -> str:
+        """``module:QualName`` by which another process finds this step."""
+        return source_of(self.code_object)
+
+    @property
+    def loadable(self) -> Any:
+        """What ``source`` names: the class (instantiated by the step runner) for class steps."""
+        return type(self)
+
+    def call(self, **inputs: Any) -> Any:
+        """Run the step's code with loaded inputs and parameters."""
+        return self.entrypoint(**inputs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from zenml_core.pipelines.builder import current_builder
+
+        return current_builder(self).add(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<step {self.name}>"

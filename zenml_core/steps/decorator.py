@@ -1,0 +1,75 @@
+"""The ``@step`` decorator: a typed function becomes a step."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, overload
+
+from zenml_core.steps.base import BaseStep
+from zenml_core.steps.signature import StepSignature, read_signature
+
+
+class FunctionStep(BaseStep):
+    """A step made from a function by ``@step``; calling ``.entrypoint`` runs the function."""
+
+    def __init__(self, function: Callable[..., Any], **options: Any) -> None:
+        super().__init__(**options)
+        self.function = function
+        functools.update_wrapper(self, function)
+
+    @property
+    def name(self) -> str:
+        return self._name or self.function.__name__
+
+    @property
+    def signature(self) -> StepSignature:
+        if self._signature is None:
+            self._signature = read_signature(self.function, step_name=self.name, skip_self=False)
+        return self._signature
+
+    @property
+    def code_object(self) -> Any:
+        return self.function
+
+    @property
+    def loadable(self) -> Any:
+        return self  # the module attribute named like the function is this object
+
+    def entrypoint(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+
+@overload
+def step(function: Callable[..., Any], /) -> FunctionStep: ...
+
+
+@overload
+def step(
+    *,
+    name: str | None = None,
+    enable_cache: bool | None = None,
+    materializers: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], FunctionStep]: ...
+
+
+def step(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    enable_cache: bool | None = None,
+    materializers: Mapping[str, Any] | None = None,
+) -> FunctionStep | Callable[[Callable[..., Any]], FunctionStep]:
+    """Turn a typed function into a step: ``@step`` or ``@step(enable_cache=False, ...)``.
+
+    Inputs wired from another step's output are artifacts; inputs given plain values (or left
+    at their defaults) are parameters, recorded with the run and part of the cache key.
+    """
+
+    def decorate(function: Callable[..., Any]) -> FunctionStep:
+        return FunctionStep(
+            function, name=name, enable_cache=enable_cache, materializers=materializers
+        )
+
+    return decorate(function) if function is not None else decorate
