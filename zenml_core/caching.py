@@ -107,18 +107,20 @@ def _referenced(function: types.FunctionType, seen: dict[Any, str]) -> list[Any]
 
 
 def _collect(obj: Any, seen: dict[Any, str]) -> None:
+    # Entries name objects by qualname, not module: the same file run as a script (__main__)
+    # and imported by `zenml pipeline run` must give the same key.
     if id(obj) in seen:
         return
     if isinstance(obj, types.FunctionType):
         if not is_user_code(obj):
             return
-        seen[id(obj)] = f"{obj.__module__}:{obj.__qualname__}\n{_function_text(obj)}"
+        seen[id(obj)] = f"{obj.__qualname__}\n{_function_text(obj)}"
         for child in _referenced(obj, seen):
             _collect(child, seen)
     elif isinstance(obj, type):
         if not is_user_code(obj):
             return
-        seen[id(obj)] = f"{obj.__module__}:{obj.__qualname__}\n{_class_text(obj)}"
+        seen[id(obj)] = f"{obj.__qualname__}\n{_class_text(obj)}"
         for base in obj.__mro__[1:]:
             _collect(base, seen)
         for member in vars(obj).values():

@@ -49,7 +49,7 @@ class ZenMLGroup(click.Group):
 
 def build_cli(plugins: PluginManager) -> click.Group:
     """A fresh ``zenml`` group with the core's commands and those that plugins add."""
-    from zenml_core.cli import components, repo, stack
+    from zenml_core.cli import components, pipeline, repo, runs, stack
     from zenml_core.cli.plugins import plugins_group
 
     @click.group(cls=ZenMLGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,6 +65,9 @@ def build_cli(plugins: PluginManager) -> click.Group:
         repo.init,
         repo.status,
         stack.stack,
+        pipeline.pipeline,
+        runs.runs,
+        runs.artifacts,
         plugins_group,
         *components.component_groups(),
     ):

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.v import format_exception as default_format_exception
 
-from zenml_core.errors import ConfigError
+from zenml_core.errors import ConfigError, ZenMLError
 from zenml_core.stack.component import ComponentKind
 
 T = TypeVar("T")
@@ -70,11 +70,24 @@ def _tidy_path(path: str) -> str:
     return path.removeprefix("$").removeprefix(".") or "(top level)"
 
 
+def _own_error(exc: BaseException) -> ZenMLError | None:
+    if isinstance(exc, ZenMLError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _own_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
 def structure(data: Any, cls: type[T], *, source: str) -> T:
     """Structure ``data`` into ``cls``; on failure raise one ConfigError naming every bad key."""
     try:
         return _converter.structure(data, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+        own = _own_error(exc)
+        if own is not None:  # a class's own check failed: its message is already precise
+            raise own from None
         if isinstance(exc, cattrs.BaseValidationError):
             problems = []
             for line in cattrs.transform_error(exc, path="$", format_exception=_format):

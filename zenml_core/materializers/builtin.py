@@ -10,6 +10,8 @@ from typing import Any
 
 from zenml_core.materializers.base import BaseMaterializer, NotMaterializableError
 
+_EXACT_TYPES = (bool, int, float, str, type(None), list, dict, tuple)
+
 
 def _json_exact(value: Any) -> bool:
     """Whether JSON gives back exactly ``value`` (no tuples inside, string keys only)."""
@@ -28,6 +30,8 @@ class JSONMaterializer(BaseMaterializer):
     """None, bool, int, float, str and lists/dicts/tuples of them, as ``data.json``."""
 
     def save(self, value: Any, folder: Path) -> None:
+        if type(value) not in _EXACT_TYPES:  # a subclass would come back as its base class
+            raise NotMaterializableError(f"{type(value).__qualname__} is a subclass of a JSON type")
         is_tuple = isinstance(value, tuple)
         data = list(value) if is_tuple else value
         if not _json_exact(data):

@@ -6,13 +6,15 @@ someone else, so looking up a materializer never imports numpy or pandas.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
 import warnings
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from zenml_core.materializers.base import BaseMaterializer
+from zenml_core.materializers.base import BaseMaterializer, NotMaterializableError
 from zenml_core.plugin.registry import MaterializerEntry
 from zenml_core.utils.imports import import_object
 
@@ -71,6 +73,26 @@ class MaterializerRegistry:
             return found
         warn_pickle(type(value))
         return PICKLE
+
+
+def save_value(
+    registry: MaterializerRegistry, value: Any, folder: Path, declared: str | None
+) -> str:
+    """Write ``value`` into the empty ``folder``; returns the materializer path used.
+
+    If the chosen materializer refuses this particular value (a dict with int keys for JSON,
+    an object array for .npy), the folder is emptied and pickle is used, with a warning.
+    """
+    path = registry.for_value(value, declared)
+    try:
+        load_materializer(path)().save(value, folder)
+    except NotMaterializableError as exc:
+        for leftover in folder.iterdir():
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        warn_pickle(type(value), str(exc))
+        path = PICKLE
+        load_materializer(path)().save(value, folder)
+    return path
 
 
 def warn_pickle(cls: type, reason: str = "no materializer is registered for it") -> None:

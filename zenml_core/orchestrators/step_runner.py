@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import time
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from zenml_core.caching import cache_key, code_hash
 from zenml_core.materializers.registry import (
-    PICKLE,
     MaterializerRegistry,
     load_materializer,
+    save_value,
     type_path,
-    warn_pickle,
 )
 from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact, StepStatus
 from zenml_core.pipelines.spec import PipelineSpec, StepSpec
@@ -110,23 +110,12 @@ def _check_type(step_spec: StepSpec, name: str, annotation: Any, value: Any) -> 
 
 
 def _write_output(context: RunContext, step_spec: StepSpec, name: str, value: Any) -> NewArtifact:
-    from zenml_core.materializers.base import NotMaterializableError
-
     store = context.stack.artifact_store
     declared = step_spec.outputs[name].materializer
-    chosen = [context.materializers.for_value(value, declared)]
+    chosen: list[str] = []
 
-    def save(folder: Any) -> None:
-        try:
-            load_materializer(chosen[0])().save(value, folder)
-        except NotMaterializableError as exc:
-            if declared is not None and declared != chosen[0]:
-                raise
-            for leftover in folder.iterdir():
-                leftover.unlink()
-            warn_pickle(type(value), str(exc))
-            chosen[0] = PICKLE
-            load_materializer(PICKLE)().save(value, folder)
+    def save(folder: Path) -> None:
+        chosen.append(save_value(context.materializers, value, folder, declared))
 
     uri = store.uri(context.spec.name, context.run_id, step_spec.name, name)
     stored = store.write(uri, save)
@@ -134,7 +123,7 @@ def _write_output(context: RunContext, step_spec: StepSpec, name: str, value: An
         output_name=name,
         uri=stored.uri,
         type=type_path(type(value)),
-        materializer=load_materializer(chosen[0]).identity(),
+        materializer=load_materializer(chosen[-1]).identity(),
         size=stored.size,
         content_hash=stored.content_hash,
     )

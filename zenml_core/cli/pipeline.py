@@ -1,0 +1,64 @@
+"""``zenml pipeline run|list|graph``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zenml_core.cli.main import CLIContext
+from zenml_core.cli.output import output_option, print_rows
+
+
+@click.group()
+def pipeline() -> None:
+    """Run and inspect pipelines."""
+
+
+@pipeline.command("run")
+@click.argument("target", metavar="FILE.py:PIPELINE")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML with pipeline parameters, enable_cache and per-step settings.",
+)
+@click.pass_obj
+def run_pipeline(context: CLIContext, target: str, config_path: Path | None) -> None:
+    """Run a pipeline on the active stack."""
+    from zenml_core.pipelines.config import RunConfig
+    from zenml_core.pipelines.loading import load_pipeline
+    from zenml_core.stack.builder import load_stack
+
+    repository = context.repository()
+    stack = load_stack(repository, plugins=context.plugins)
+    config = RunConfig.load(config_path) if config_path else None
+    load_pipeline(target).run(config=config, stack=stack, plugins=context.plugins)
+
+
+@pipeline.command("graph")
+@click.argument("target", metavar="FILE.py:PIPELINE")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
+@click.pass_obj
+def graph(context: CLIContext, target: str, fmt: str) -> None:
+    """Print the pipeline's DAG as Mermaid or Graphviz DOT text (nothing runs)."""
+    from zenml_core.pipelines.graph import to_dot, to_mermaid
+    from zenml_core.pipelines.loading import load_pipeline
+
+    spec = load_pipeline(target).compile(plugins=context.plugins)
+    click.echo(to_mermaid(spec) if fmt == "mermaid" else to_dot(spec))
+
+
+@pipeline.command("list")
+@output_option
+@click.pass_obj
+def list_pipelines(context: CLIContext, output: str) -> None:
+    """List pipelines recorded in the active stack's metadata store."""
+    from zenml_core.client import Client
+
+    client = Client(context.repository(), plugins=context.plugins)
+    rows = [
+        {"name": p.name, "runs": p.runs, "created": p.created_at.isoformat(timespec="seconds")}
+        for p in client.pipelines()
+    ]
+    print_rows(rows, ["name", "runs", "created"], output, empty="No pipelines have run yet.")

@@ -1,0 +1,162 @@
+"""``zenml runs list|show`` and ``zenml artifacts show``."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import click
+
+from zenml_core.cli.main import CLIContext
+from zenml_core.cli.output import output_option, print_document, print_rows
+
+
+def _client(context: CLIContext) -> Any:
+    from zenml_core.client import Client
+
+    return Client(context.repository(), plugins=context.plugins)
+
+
+def _time(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.astimezone().isoformat(timespec="seconds")
+
+
+def _duration(start: datetime.datetime, end: datetime.datetime | None) -> str | None:
+    if end is None:
+        return None
+    return f"{(end - start).total_seconds() * 1000:.0f} ms"
+
+
+@click.group()
+def runs() -> None:
+    """Inspect pipeline runs."""
+
+
+@runs.command("list")
+@click.option("--pipeline", help="Only runs of this pipeline.")
+@click.option(
+    "--status", type=click.Choice(["running", "completed", "failed"]), help="Only this status."
+)
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many runs.")
+@output_option
+@click.pass_obj
+def list_runs(
+    context: CLIContext, pipeline: str | None, status: str | None, limit: int, output: str
+) -> None:
+    """List runs, newest first."""
+    rows = [
+        {
+            "name": run.name,
+            "id": run.id,
+            "pipeline": run.record.pipeline,
+            "status": run.status,
+            "started": _time(run.record.started_at),
+            "duration": _duration(run.record.started_at, run.record.ended_at),
+            "git_commit": (run.record.git_commit or "")[:10] or None,
+        }
+        for run in _client(context).runs(pipeline=pipeline, status=status, limit=limit)
+    ]
+    print_rows(
+        rows,
+        ["name", "pipeline", "status", "started", "duration", "git_commit"],
+        output,
+        empty="No runs.",
+    )
+
+
+@runs.command("show")
+@click.argument("run_name", metavar="RUN")
+@output_option
+@click.pass_obj
+def show_run(context: CLIContext, run_name: str, output: str) -> None:
+    """Show a run (name or id): its record and each step with its inputs and outputs."""
+    run = _client(context).run(run_name)
+    record = run.record
+    upstream = {
+        step["name"]: sorted({wire["step"] for wire in step["inputs"].values()})
+        for step in record.spec["steps"]
+    }
+    steps = []
+    for step in run.steps.values():
+        steps.append(
+            {
+                "step": step.name,
+                "status": step.status,
+                "duration": _duration(step.record.started_at, step.record.ended_at),
+                "after": upstream.get(step.name, []),
+                "inputs": {name: a.id for name, a in step.inputs.items()},
+                "outputs": {name: a.id for name, a in step.outputs.items()},
+                "cached_from": step.record.cached_from,
+                "error": (step.record.error or "").strip().splitlines()[-1:] or None,
+            }
+        )
+    document = {
+        "run": record.name,
+        "id": record.id,
+        "pipeline": record.pipeline,
+        "status": record.status,
+        "started": _time(record.started_at),
+        "ended": _time(record.ended_at),
+        "duration": _duration(record.started_at, record.ended_at),
+        "git_commit": record.git_commit,
+        "git_dirty": record.git_dirty,
+        "stack": record.stack_name,
+        "host": record.host,
+        "pid": record.pid,
+        "parameters": record.parameters,
+        "error": record.error,
+    }
+    if output == "json":
+        print_document({**document, "steps": steps}, output)
+        return
+    print_document(document, output)
+    click.echo()
+
+    def cell(mapping: dict[str, int]) -> str:
+        return ", ".join(f"{name}=#{artifact}" for name, artifact in mapping.items()) or "-"
+
+    table = [
+        {**step, "inputs": cell(step["inputs"]), "outputs": cell(step["outputs"])} for step in steps
+    ]
+    print_rows(
+        table,
+        ["step", "status", "duration", "after", "inputs", "outputs"],
+        "table",
+        empty="No steps.",
+    )
+
+
+@click.group()
+def artifacts() -> None:
+    """Inspect artifacts."""
+
+
+@artifacts.command("show")
+@click.argument("artifact_id", type=int, metavar="ID")
+@click.option("--value", is_flag=True, help="Also load the artifact and print its value.")
+@output_option
+@click.pass_obj
+def show_artifact(context: CLIContext, artifact_id: int, value: bool, output: str) -> None:
+    """Show an artifact: where it is stored, its type, size, hash, and the step that made it."""
+    client = _client(context)
+    artifact = client.artifact(artifact_id)
+    producer = artifact.producer
+    record = artifact.record
+    document: dict[str, Any] = {
+        "id": record.id,
+        "uri": record.uri,
+        "type": record.type,
+        "materializer": record.materializer,
+        "size": record.size,
+        "content_hash": record.content_hash,
+        "created": _time(record.created_at),
+        "produced_by": {
+            "step": producer.name,
+            "output": record.output_name,
+            "run": client.metadata.get_run(producer.record.run_id).name,
+        },
+    }
+    if value:
+        text = repr(artifact.load())
+        document["value"] = text if len(text) <= 2000 else text[:2000] + " ..."
+    print_document(document, output)

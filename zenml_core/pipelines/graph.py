@@ -1,0 +1,30 @@
+"""Text pictures of a pipeline's DAG: Mermaid (renders on GitHub) and Graphviz DOT."""
+
+from __future__ import annotations
+
+from zenml_core.pipelines.spec import PipelineSpec
+
+
+def _edges(spec: PipelineSpec) -> list[tuple[str, str, str]]:
+    return [
+        (wire.step, step.name, f"{wire.output} → {input_name}")
+        for step in spec.steps
+        for input_name, wire in step.inputs.items()
+    ]
+
+
+def to_mermaid(spec: PipelineSpec) -> str:
+    lines = ["flowchart TD"]
+    lines += [f'    {step.name}["{step.name}"]' for step in spec.steps]
+    lines += [f"    {source} -->|{label}| {target}" for source, target, label in _edges(spec)]
+    return "\n".join(lines)
+
+
+def to_dot(spec: PipelineSpec) -> str:
+    lines = [f'digraph "{spec.name}" {{', "    rankdir=LR;", "    node [shape=box];"]
+    lines += [f'    "{step.name}";' for step in spec.steps]
+    lines += [
+        f'    "{source}" -> "{target}" [label="{label}"];' for source, target, label in _edges(spec)
+    ]
+    lines.append("}")
+    return "\n".join(lines)
