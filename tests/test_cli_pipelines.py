@@ -1,0 +1,178 @@
+"""Pipelines from files, run with the real ``zenml`` command and as scripts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import run_zenml
+
+PIPELINE = """
+    from typing import NamedTuple
+
+    from helpers import scale
+    from zenml_core.pipelines import pipeline
+    from zenml_core.steps import step
+
+
+    @step
+    def load(count: int = 3) -> list[int]:
+        return list(range(count))
+
+
+    class Stats(NamedTuple):
+        total: int
+        largest: int
+
+
+    @step
+    def stats(values: list[int]) -> Stats:
+        return Stats(scale(sum(values)), max(values))
+
+
+    @step
+    def report(total: int, largest: int) -> str:
+        return f"total={total} largest={largest}"
+
+
+    @pipeline
+    def numbers(count: int = 3):
+        result = stats(load(count=count))
+        report(result.total, result.largest)
+
+
+    if __name__ == "__main__":
+        print(numbers().steps["report"].output.load())
+"""
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture
+def project(git_repo: Path) -> Path:
+    write(git_repo / "pipeline.py", PIPELINE)
+    write(git_repo / "helpers.py", "def scale(value):\n    return value * 10\n")
+    write(git_repo / "unrelated.py", "VALUE = 1\n")
+    assert run_zenml("init", cwd=git_repo).returncode == 0
+    return git_repo
+
+
+def zenml_ok(*args: str, cwd: Path) -> str:
+    result = run_zenml(*args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def statuses(cwd: Path) -> dict[str, str]:
+    name = json.loads(zenml_ok("runs", "list", "--output", "json", cwd=cwd))[0]["name"]
+    shown = json.loads(zenml_ok("runs", "show", name, "--output", "json", cwd=cwd))
+    return {step["step"]: step["status"] for step in shown["steps"]}
+
+
+def test_run_list_show_and_artifacts(project: Path) -> None:
+    out = zenml_ok("pipeline", "run", "pipeline.py:numbers", cwd=project)
+    assert "[load] started" in out and "[report] finished in" in out
+    assert statuses(project) == {"load": "completed", "stats": "completed", "report": "completed"}
+
+    pipelines = json.loads(zenml_ok("pipeline", "list", "--output", "json", cwd=project))
+    assert [(p["name"], p["runs"]) for p in pipelines] == [("numbers", 1)]
+    runs = json.loads(
+        zenml_ok("runs", "list", "--pipeline", "numbers", "--output", "json", cwd=project)
+    )
+    assert runs[0]["status"] == "completed"
+    assert (
+        json.loads(zenml_ok("runs", "list", "--status", "failed", "--output", "json", cwd=project))
+        == []
+    )
+
+    shown = json.loads(zenml_ok("runs", "show", runs[0]["name"], "--output", "json", cwd=project))
+    report = next(step for step in shown["steps"] if step["step"] == "report")
+    assert report["after"] == ["stats"]
+    artifact = json.loads(
+        zenml_ok(
+            "artifacts",
+            "show",
+            str(report["outputs"]["output"]),
+            "--value",
+            "--output",
+            "json",
+            cwd=project,
+        )
+    )
+    assert artifact["value"] == "'total=30 largest=2'"
+    assert artifact["produced_by"]["step"] == "report"
+    table = zenml_ok("runs", "show", runs[0]["name"], cwd=project)
+    assert "STEP" in table and "stats" in table
+
+
+def test_a_config_file_sets_parameters(project: Path) -> None:
+    write(project / "run.yaml", "parameters: {count: 5}\nsteps:\n  report: {enable_cache: false}\n")
+    zenml_ok("pipeline", "run", "pipeline.py:numbers", "--config", "run.yaml", cwd=project)
+    runs = json.loads(zenml_ok("runs", "list", "--output", "json", cwd=project))
+    shown = json.loads(zenml_ok("runs", "show", runs[0]["name"], "--output", "json", cwd=project))
+    assert shown["parameters"] == {"count": 5}
+    write(project / "bad.yaml", "parameters: {count: 5}\nstep: {}\n")
+    bad = run_zenml("pipeline", "run", "pipeline.py:numbers", "--config", "bad.yaml", cwd=project)
+    assert bad.returncode == 1 and "bad.yaml: (top level): extra fields found (step)" in bad.stderr
+
+
+def test_editing_a_helper_invalidates_the_cache_but_an_unrelated_file_does_not(
+    project: Path,
+) -> None:
+    zenml_ok("pipeline", "run", "pipeline.py:numbers", cwd=project)
+    write(project / "unrelated.py", "VALUE = 2\n")
+    zenml_ok("pipeline", "run", "pipeline.py:numbers", cwd=project)
+    assert set(statuses(project).values()) == {"cached"}
+
+    write(project / "helpers.py", "def scale(value):\n    return value * 100\n")
+    out = zenml_ok("pipeline", "run", "pipeline.py:numbers", cwd=project)
+    assert statuses(project) == {"load": "cached", "stats": "completed", "report": "completed"}
+    assert "[load] cached" in out
+
+
+def test_a_script_run_as_main_works_and_shares_the_cache(project: Path) -> None:
+    script = subprocess.run(
+        [sys.executable, "pipeline.py"], cwd=project, capture_output=True, text=True
+    )
+    assert script.returncode == 0, script.stderr
+    assert script.stdout.splitlines()[-1] == "total=30 largest=2"
+    zenml_ok("pipeline", "run", "pipeline.py:numbers", cwd=project)
+    assert set(statuses(project).values()) == {"cached"}
+
+
+def test_graph_prints_the_dag(project: Path) -> None:
+    mermaid = zenml_ok("pipeline", "graph", "pipeline.py:numbers", cwd=project)
+    assert mermaid.splitlines()[0] == "flowchart TD"
+    assert "    stats -->|total → total| report" in mermaid
+    dot = zenml_ok("pipeline", "graph", "pipeline.py:numbers", "--format", "dot", cwd=project)
+    assert '"load" -> "stats" [label="output → values"];' in dot
+
+
+def test_a_failing_pipeline_exits_non_zero_with_one_line(project: Path) -> None:
+    write(
+        project / "broken.py",
+        """
+        from zenml_core.pipelines import pipeline
+        from zenml_core.steps import step
+
+        @step
+        def boom() -> int:
+            raise RuntimeError("kaput")
+
+        @pipeline
+        def broken():
+            boom()
+        """,
+    )
+    result = run_zenml("pipeline", "run", "broken.py:broken", cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: run broken-")
+    assert result.stderr.strip().endswith("failed: step 'boom' failed: RuntimeError: kaput")
+    missing = run_zenml("pipeline", "run", "broken.py:nothing", cwd=project)
+    assert "broken.py has no pipeline named 'nothing' (pipelines in it: broken" in missing.stderr
