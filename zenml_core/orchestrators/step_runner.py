@@ -91,7 +91,7 @@ def _split_outputs(step: BaseStep, step_spec: StepSpec, value: Any) -> dict[str,
         return {SINGLE_OUTPUT: value}
     if not isinstance(value, tuple) or len(value) != len(names):
         raise StepExecutionError(
-            f"step {step_spec.name!r} must return {step.signature.output_tuple.__name__} "
+            f"the step must return {step.signature.output_tuple.__name__} "
             f"({', '.join(names)}), got {type(value).__name__}"
         )
     return dict(zip(names, value, strict=True))
@@ -104,8 +104,8 @@ def _check_type(step_spec: StepSpec, name: str, annotation: Any, value: Any) -> 
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return
     raise StepExecutionError(
-        f"step {step_spec.name!r}: output {name!r} is declared {expected.__qualname__} but the "
-        f"step returned {type(value).__qualname__}"
+        f"output {name!r} is declared {expected.__qualname__} but the step returned "
+        f"{type(value).__qualname__}"
     )
 
 
@@ -259,7 +259,9 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
         context.reporter.step(step_name, f"finished in {duration:.0f} ms")
         return StepOutcome(step_name, StepStatus.COMPLETED, step_run_id, duration)
     except Exception as exc:
-        summary = f"{type(exc).__name__}: {exc}"
+        summary = (
+            str(exc) if isinstance(exc, StepExecutionError) else f"{type(exc).__name__}: {exc}"
+        )
         detail = "".join(traceback.format_exception(exc))
         if step_run_id is None:
             step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, None)
