@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,6 +72,16 @@ def test_a_second_run_is_fully_cached(
     assert set(statuses.values()) == {"cached"}
     assert second.steps["total"].output.id == first.steps["total"].output.id
     assert "[total] cached" in output.getvalue()
+    # The run manifest records cached step runs, which have no step manifest of their own.
+    store = plugins_store(repo, plugins)
+    manifest = store.read_manifest(store.uri("arithmetic", second.id))
+    assert manifest["status"] == "completed" and manifest["name"] == second.name
+    assert {s["step"]: s["status"] for s in manifest["steps"]} == {
+        name: "cached" for name in second.steps
+    }
+    cached_total = next(s for s in manifest["steps"] if s["step"] == "total")
+    assert cached_total["outputs"]["output"]["uri"] == first.steps["total"].output.uri
+    assert not (Path(store.uri("arithmetic", second.id)) / "total").exists()
 
 
 def test_changing_a_parameter_reruns_only_what_depends_on_it(

@@ -23,6 +23,21 @@ from zenml_core.utils.hashing import hash_folder
 MANIFEST = "manifest.json"
 
 
+def _rename_into(source: Path, target: Path, *, replace: bool = False) -> None:
+    """Rename ``source`` to ``target``, creating the target's folders only when missing.
+
+    Trying first saves a directory lookup per write: most targets' folders already exist.
+    """
+    rename = os.replace if replace else os.rename
+    try:
+        rename(source, target)
+    except FileNotFoundError:
+        if not source.exists():
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rename(source, target)
+
+
 @frozen
 class LocalArtifactStoreConfig:
     """Configuration of the ``local`` artifact store.
@@ -64,8 +79,16 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
 
     def _temporary(self) -> Path:
         folder = self.path / ".tmp" / uuid.uuid4().hex
-        folder.mkdir(parents=True)
+        try:
+            folder.mkdir()
+        except FileNotFoundError:
+            folder.mkdir(parents=True)
         return folder
+
+    def _temporary_file(self) -> Path:
+        path = self.path / ".tmp" / f"{uuid.uuid4().hex}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
 
     def write(self, uri: str, save: Callable[[Path], None]) -> StoredArtifact:
         final = self.local_path(uri)
@@ -75,9 +98,8 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         try:
             save(temporary)
             content_hash, size = hash_folder(temporary)
-            final.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.rename(temporary, final)  # atomic; refuses a non-empty target
+                _rename_into(temporary, final)  # atomic; refuses a non-empty target
             except OSError as exc:
                 raise ArtifactStoreError(
                     f"artifact {uri} already exists; artifacts are write-once"
@@ -89,10 +111,9 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
 
     def write_manifest(self, uri: str, document: dict[str, Any]) -> None:
         folder = self.local_path(uri)
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{MANIFEST}.{uuid.uuid4().hex}"
+        temporary = self._temporary_file()
         temporary.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
-        os.replace(temporary, folder / MANIFEST)
+        _rename_into(temporary, folder / MANIFEST, replace=True)
 
     def read_manifest(self, uri: str) -> dict[str, Any]:
         path = self.local_path(uri) / MANIFEST

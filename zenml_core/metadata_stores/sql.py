@@ -33,6 +33,13 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
     return None if value is None else value.replace(tzinfo=datetime.timezone.utc)
 
 
+def _as_datetime(value: Any) -> datetime.datetime:
+    """Plain SQL on SQLite returns timestamps as text; MySQL returns datetimes."""
+    if isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(str(value))
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -81,6 +88,24 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 yield self.models
         else:
             yield self.models
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """Run plain SQL (``?`` placeholders) on this thread's connection.
+
+        The hot paths of a run use plain statements: building them with peewee's query
+        objects cost more than the database work itself.
+        """
+        if self._param != "?":
+            sql = sql.replace("?", self._param)
+        return self.database.execute_sql(sql, tuple(self._adapt(value) for value in params))
+
+    def _adapt(self, value: Any) -> Any:
+        """A Python value as this database's driver should receive it."""
+        return value
+
+    @property
+    def _param(self) -> str:
+        return str(self.database.param)
 
     def initialize(self) -> None:
         """Create the tables (idempotent) and record the schema version."""
@@ -232,51 +257,60 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     def start_step(
         self, run_id: str, name: str, parameters: dict[str, Any], cache_key: str | None
     ) -> int:
-        with self._session(write=True) as m:
-            step_run_id: int = m.StepRun.insert(
-                run=run_id,
-                name=name,
-                status=StepStatus.RUNNING,
-                started_at=utcnow(),
-                cache_key=cache_key,
-                parameters=_dumps(parameters),
-            ).execute()
-        return step_run_id
+        with self._session(write=True):
+            cursor = self._execute(
+                "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, name, StepStatus.RUNNING, utcnow(), cache_key, _dumps(parameters)),
+            )
+            return int(cursor.lastrowid)
 
     def complete_step(
         self, step_run_id: int, outputs: list[NewArtifact], inputs: dict[str, int]
     ) -> dict[str, ArtifactRecord]:
         now = utcnow()
-        with self._session(write=True) as m:
-            created = {}
+        created: dict[str, ArtifactRecord] = {}
+        with self._session(write=True):
             for output in outputs:
-                artifact_id = m.Artifact.insert(
+                cursor = self._execute(
+                    "INSERT INTO artifact (uri, type, materializer, size, content_hash,"
+                    " producer_id, output_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        output.uri,
+                        output.type,
+                        output.materializer,
+                        output.size,
+                        output.content_hash,
+                        step_run_id,
+                        output.output_name,
+                        now,
+                    ),
+                )
+                created[output.output_name] = ArtifactRecord(
+                    id=int(cursor.lastrowid),
                     uri=output.uri,
                     type=output.type,
                     materializer=output.materializer,
                     size=output.size,
                     content_hash=output.content_hash,
-                    producer=step_run_id,
+                    producer_id=step_run_id,
                     output_name=output.output_name,
-                    created_at=now,
-                ).execute()
-                created[output.output_name] = artifact_id
-            self._link(m, step_run_id, created, inputs)
-            m.StepRun.update(status=StepStatus.COMPLETED, ended_at=now).where(
-                m.StepRun.id == step_run_id
-            ).execute()
-        return self.step_run_outputs(step_run_id)
+                    created_at=_aware(now),  # type: ignore[arg-type]
+                )
+            self._link("step_output", step_run_id, {n: a.id for n, a in created.items()})
+            self._link("step_input", step_run_id, inputs)
+            self._execute(
+                "UPDATE step_run SET status = ?, ended_at = ? WHERE id = ?",
+                (StepStatus.COMPLETED, now, step_run_id),
+            )
+        return created
 
-    @staticmethod
-    def _link(m: Any, step_run_id: int, outputs: dict[str, int], inputs: dict[str, int]) -> None:
-        if outputs:
-            m.StepOutput.insert_many(
-                [{"step_run": step_run_id, "artifact": a, "name": n} for n, a in outputs.items()]
-            ).execute()
-        if inputs:
-            m.StepInput.insert_many(
-                [{"step_run": step_run_id, "artifact": a, "name": n} for n, a in inputs.items()]
-            ).execute()
+    def _link(self, table: str, step_run_id: int, artifacts: dict[str, int]) -> None:
+        for name, artifact_id in artifacts.items():
+            self._execute(
+                f"INSERT INTO {table} (step_run_id, artifact_id, name) VALUES (?, ?, ?)",
+                (step_run_id, artifact_id, name),
+            )
 
     def record_cached_step(
         self,
@@ -288,22 +322,28 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         inputs: dict[str, int],
     ) -> int:
         now = utcnow()
-        with self._session(write=True) as m:
-            step_run_id: int = m.StepRun.insert(
-                run=run_id,
-                name=name,
-                status=StepStatus.CACHED,
-                started_at=now,
-                ended_at=now,
-                cache_key=cache_key,
-                cached_from=cached_from,
-                parameters=_dumps(parameters),
-            ).execute()
-            outputs = {
-                row.name: row.artifact_id
-                for row in m.StepOutput.select().where(m.StepOutput.step_run == cached_from)
-            }
-            self._link(m, step_run_id, outputs, inputs)
+        with self._session(write=True):
+            cursor = self._execute(
+                "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
+                " cached_from_id, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    name,
+                    StepStatus.CACHED,
+                    now,
+                    now,
+                    cache_key,
+                    cached_from,
+                    _dumps(parameters),
+                ),
+            )
+            step_run_id = int(cursor.lastrowid)
+            self._execute(
+                "INSERT INTO step_output (step_run_id, artifact_id, name)"
+                " SELECT ?, artifact_id, name FROM step_output WHERE step_run_id = ?",
+                (step_run_id, cached_from),
+            )
+            self._link("step_input", step_run_id, inputs)
         return step_run_id
 
     def fail_step(self, step_run_id: int, error: str) -> None:
@@ -327,33 +367,49 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     # -- reading --------------------------------------------------------------------------------
 
-    def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
-        with self._session() as m:
-            row = (
-                m.StepRun.select()
-                .where(
-                    (m.StepRun.cache_key == cache_key) & (m.StepRun.status == StepStatus.COMPLETED)
-                )
-                .order_by(m.StepRun.id.desc())
-                .first()
-            )
-            if row is None:
-                return None
-            return self._step_record(row), self._outputs(m, row.id)
+    _ARTIFACT_COLUMNS = (
+        "a.id, a.uri, a.type, a.materializer, a.size, a.content_hash, a.producer_id,"
+        " a.output_name, a.created_at"
+    )
 
-    def _outputs(self, m: Any, step_run_id: int) -> dict[str, ArtifactRecord]:
-        query = (
-            m.Artifact.select(m.Artifact, m.StepOutput.name.alias("link_name"))
-            .join(m.StepOutput, on=(m.StepOutput.artifact == m.Artifact.id))
-            .where(m.StepOutput.step_run == step_run_id)
-            .objects()
+    def _artifact_rows(self, where: str, params: tuple[Any, ...]) -> dict[str, ArtifactRecord]:
+        """Artifacts linked through ``step_output`` (as ``o``) to the step runs ``where`` picks."""
+        cursor = self._execute(
+            f"SELECT o.name, {self._ARTIFACT_COLUMNS} FROM step_output o"
+            " JOIN artifact a ON a.id = o.artifact_id"
+            f" JOIN step_run s ON s.id = o.step_run_id WHERE {where}",
+            params,
         )
-        return {row.link_name: self._artifact_record(row) for row in query}
+        return {
+            row[0]: ArtifactRecord(
+                id=row[1],
+                uri=row[2],
+                type=row[3],
+                materializer=row[4],
+                size=row[5],
+                content_hash=row[6],
+                producer_id=row[7],
+                output_name=row[8],
+                created_at=_aware(_as_datetime(row[9])),  # type: ignore[arg-type]
+            )
+            for row in cursor.fetchall()
+        }
+
+    def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
+        with self._session():
+            row = self._execute(
+                "SELECT MAX(id) FROM step_run WHERE cache_key = ? AND status = ?",
+                (cache_key, StepStatus.COMPLETED),
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            step_run_id = int(row[0])
+            outputs = self._artifact_rows("s.id = ?", (step_run_id,))
+            return self._step_row(step_run_id), outputs
 
     def step_outputs(self, run_id: str, step_name: str) -> dict[str, ArtifactRecord]:
-        with self._session() as m:
-            row = m.StepRun.get_or_none((m.StepRun.run == run_id) & (m.StepRun.name == step_name))
-            return {} if row is None else self._outputs(m, row.id)
+        with self._session():
+            return self._artifact_rows("s.run_id = ? AND s.name = ?", (run_id, step_name))
 
     def list_pipelines(self) -> list[PipelineRecord]:
         import peewee
@@ -403,12 +459,30 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             query = m.StepRun.select().where(m.StepRun.run == run_id).order_by(m.StepRun.id)
             return [self._step_record(row) for row in query]
 
+    def _step_row(self, step_run_id: int) -> StepRunRecord:
+        row = self._execute(
+            "SELECT id, run_id, name, status, started_at, ended_at, cache_key, cached_from_id,"
+            " parameters, error FROM step_run WHERE id = ?",
+            (step_run_id,),
+        ).fetchone()
+        if row is None:
+            raise MetadataNotFoundError(f"no step run with id {step_run_id}")
+        return StepRunRecord(
+            id=row[0],
+            run_id=row[1],
+            name=row[2],
+            status=row[3],
+            started_at=_aware(_as_datetime(row[4])),  # type: ignore[arg-type]
+            ended_at=None if row[5] is None else _aware(_as_datetime(row[5])),
+            cache_key=row[6],
+            cached_from=row[7],
+            parameters=json.loads(row[8]),
+            error=row[9],
+        )
+
     def get_step_run(self, step_run_id: int) -> StepRunRecord:
-        with self._session() as m:
-            row = m.StepRun.get_or_none(m.StepRun.id == step_run_id)
-            if row is None:
-                raise MetadataNotFoundError(f"no step run with id {step_run_id}")
-            return self._step_record(row)
+        with self._session():
+            return self._step_row(step_run_id)
 
     def step_run_inputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
         with self._session() as m:
@@ -421,8 +495,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             return {row.link_name: self._artifact_record(row) for row in query}
 
     def step_run_outputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
-        with self._session() as m:
-            return self._outputs(m, step_run_id)
+        with self._session():
+            return self._artifact_rows("s.id = ?", (step_run_id,))
 
     def get_artifact(self, artifact_id: int) -> ArtifactRecord:
         with self._session() as m:

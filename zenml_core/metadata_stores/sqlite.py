@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
                 "busy_timeout": 60_000,
             },
         )
+
+    def _adapt(self, value: Any) -> Any:
+        # The text form peewee writes, without sqlite3's deprecated datetime adapter.
+        return str(value) if isinstance(value, datetime.datetime) else value
 
     def _write_lock(self) -> Any:
         return self.database.atomic(lock_type="IMMEDIATE")

@@ -45,15 +45,20 @@ class LocalOrchestrator(BaseOrchestrator[LocalOrchestratorConfig]):
         workers = self.config.workers or os.cpu_count() or 1
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zenml-step") as pool:
-            running: dict[Future[StepOutcome], str] = {}
+            running: set[Future[StepOutcome]] = set()
             while ready or running:
-                for name in sorted(ready, key=order.__getitem__):
-                    running[pool.submit(run_step, context, name)] = name
-                ready = []
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    name = running.pop(future)
-                    outcome = future.result()
+                finished: list[StepOutcome] = []
+                if len(ready) == 1 and not running:
+                    # Nothing to overlap with: run it here and spare a thread hand-off.
+                    finished.append(run_step(context, ready.pop()))
+                else:
+                    for name in sorted(ready, key=order.__getitem__):
+                        running.add(pool.submit(run_step, context, name))
+                    ready = []
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    finished = [future.result() for future in done]
+                for outcome in finished:
+                    name = outcome.step
                     outcomes[name] = outcome
                     if outcome.status == StepStatus.FAILED:
                         self._skip_downstream(context, name, downstream, skipped)

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from zenml_core.caching import cache_key, code_hash
 from zenml_core.materializers.registry import (
@@ -50,6 +50,14 @@ class RunContext:
     plugins: PluginManager
     materializers: MaterializerRegistry
     reporter: Reporter
+    # Outputs of steps this process has finished, so downstream steps skip a query.
+    known_outputs: dict[str, dict[str, ArtifactRecord]] = field(factory=dict)
+
+    def outputs_of(self, step_name: str) -> dict[str, ArtifactRecord]:
+        known = self.known_outputs.get(step_name)
+        if known is None:
+            known = self.stack.metadata_store.step_outputs(self.run_id, step_name)
+        return known
 
 
 @frozen
@@ -62,6 +70,10 @@ class StepOutcome:
     duration_ms: float
     error: str | None = None
     cached_from: int | None = None
+    cache_key: str | None = None
+    parameters: dict[str, Any] = field(factory=dict)
+    inputs: dict[str, ArtifactRecord] = field(factory=dict)
+    outputs: dict[str, ArtifactRecord] = field(factory=dict)
 
 
 def framework_major() -> str:
@@ -141,41 +153,32 @@ def load_artifact(context_store: Any, artifact: ArtifactRecord, annotation: Any 
     return materializer().load(context_store.local_path(artifact.uri), data_type)
 
 
-def _manifest(
-    context: RunContext,
-    step_spec: StepSpec,
-    *,
-    status: str,
-    key: str | None,
-    inputs: dict[str, ArtifactRecord],
-    outputs: dict[str, ArtifactRecord],
-    cached_from: int | None = None,
-) -> None:
-    def describe(artifact: ArtifactRecord) -> dict[str, Any]:
-        return {
-            "uri": artifact.uri,
-            "type": artifact.type,
-            "materializer": artifact.materializer,
-            "size": artifact.size,
-            "content_hash": artifact.content_hash,
-            "producer_step_run": artifact.producer_id,
-        }
+def describe_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
+    """An artifact as manifests record it (enough to rebuild its metadata row)."""
+    return {
+        "id": artifact.id,
+        "uri": artifact.uri,
+        "type": artifact.type,
+        "materializer": artifact.materializer,
+        "size": artifact.size,
+        "content_hash": artifact.content_hash,
+        "producer_step_run": artifact.producer_id,
+        "output_name": artifact.output_name,
+    }
 
-    store = context.stack.artifact_store
-    store.write_manifest(
-        store.uri(context.spec.name, context.run_id, step_spec.name),
-        {
-            "pipeline": context.spec.name,
-            "run_id": context.run_id,
-            "step": step_spec.name,
-            "status": status,
-            "cache_key": key,
-            "cached_from_step_run": cached_from,
-            "parameters": step_spec.parameters,
-            "inputs": {name: describe(a) for name, a in inputs.items()},
-            "outputs": {name: describe(a) for name, a in outputs.items()},
-        },
-    )
+
+def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
+    return {
+        "step": outcome.step,
+        "status": outcome.status,
+        "step_run_id": outcome.step_run_id,
+        "cache_key": outcome.cache_key,
+        "cached_from_step_run": outcome.cached_from,
+        "parameters": outcome.parameters,
+        "error": outcome.error,
+        "inputs": {name: describe_artifact(a) for name, a in outcome.inputs.items()},
+        "outputs": {name: describe_artifact(a) for name, a in outcome.outputs.items()},
+    }
 
 
 def run_step(context: RunContext, step_name: str) -> StepOutcome:
@@ -186,12 +189,24 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
     metadata = stack.metadata_store
     common = {"pipeline_name": spec.name, "run_id": context.run_id, "stack": stack}
     step_run_id = None
+    key = None
+    inputs: dict[str, ArtifactRecord] = {}
+
+    def outcome(status: str, **fields: Any) -> StepOutcome:
+        return StepOutcome(
+            step=step_name,
+            status=status,
+            step_run_id=step_run_id,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            cache_key=key,
+            parameters=step_spec.parameters,
+            inputs=inputs,
+            **fields,
+        )
+
     try:
         step = instantiate(step_spec)
-        upstream_outputs = {
-            name: metadata.step_outputs(context.run_id, name) for name in step_spec.upstream
-        }
-        inputs: dict[str, ArtifactRecord] = {}
+        upstream_outputs = {name: context.outputs_of(name) for name in step_spec.upstream}
         for input_name, wire in step_spec.inputs.items():
             artifact = upstream_outputs[wire.step].get(wire.output)
             if artifact is None:
@@ -202,7 +217,6 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
             inputs[input_name] = artifact
         input_ids = {name: artifact.id for name, artifact in inputs.items()}
 
-        key = None
         if spec.caching(step_spec):
             key = cache_key(
                 code=code_hash(step.code_object),
@@ -219,24 +233,10 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
                 step_run_id = metadata.record_cached_step(
                     context.run_id, step_name, step_spec.parameters, key, source_run.id, input_ids
                 )
-                _manifest(
-                    context,
-                    step_spec,
-                    status=StepStatus.CACHED,
-                    key=key,
-                    inputs=inputs,
-                    outputs=outputs,
-                    cached_from=source_run.id,
-                )
+                context.known_outputs[step_name] = outputs
                 hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
                 context.reporter.step(step_name, "cached")
-                return StepOutcome(
-                    step_name,
-                    StepStatus.CACHED,
-                    step_run_id,
-                    (time.perf_counter() - started) * 1000,
-                    cached_from=source_run.id,
-                )
+                return outcome(StepStatus.CACHED, cached_from=source_run.id, outputs=outputs)
 
         step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, key)
         context.reporter.step(step_name, "started")
@@ -251,13 +251,16 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
             _check_type(step_spec, name, output_types[name], value)
         written = [_write_output(context, step_spec, name, value) for name, value in values.items()]
         outputs = metadata.complete_step(step_run_id, written, input_ids)
-        _manifest(
-            context, step_spec, status=StepStatus.COMPLETED, key=key, inputs=inputs, outputs=outputs
+        context.known_outputs[step_name] = outputs
+        result = outcome(StepStatus.COMPLETED, outputs=outputs)
+        # Beside the outputs, enough to rebuild this step run's metadata from the store alone.
+        stack.artifact_store.write_manifest(
+            stack.artifact_store.uri(spec.name, context.run_id, step_name),
+            {"pipeline": spec.name, "run_id": context.run_id, **describe_outcome(result)},
         )
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.COMPLETED)
-        duration = (time.perf_counter() - started) * 1000
-        context.reporter.step(step_name, f"finished in {duration:.0f} ms")
-        return StepOutcome(step_name, StepStatus.COMPLETED, step_run_id, duration)
+        context.reporter.step(step_name, f"finished in {result.duration_ms:.0f} ms")
+        return result
     except Exception as exc:
         summary = (
             str(exc) if isinstance(exc, StepExecutionError) else f"{type(exc).__name__}: {exc}"
@@ -268,6 +271,6 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
         metadata.fail_step(step_run_id, detail)
         hook.zenml_on_step_error(**common, step_name=step_name, error=exc)
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.FAILED)
-        duration = (time.perf_counter() - started) * 1000
-        context.reporter.step(step_name, f"failed after {duration:.0f} ms: {summary}")
-        return StepOutcome(step_name, StepStatus.FAILED, step_run_id, duration, error=summary)
+        result = outcome(StepStatus.FAILED, error=summary)
+        context.reporter.step(step_name, f"failed after {result.duration_ms:.0f} ms: {summary}")
+        return result

@@ -22,6 +22,7 @@ from zenml_core.metadata_stores.records import RunStatus, StepStatus
 if TYPE_CHECKING:
     from zenml_core.client import PipelineRun
     from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.orchestrators.step_runner import StepOutcome
     from zenml_core.pipelines.spec import PipelineSpec
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.repository import Repository
@@ -65,6 +66,46 @@ def describe_stack(stack: Stack) -> dict[str, Any]:
         }
         for kind, component in stack.components.items()
     }
+
+
+def write_run_manifest(
+    stack: Stack,
+    spec: PipelineSpec,
+    run_id: str,
+    status: str,
+    error: str | None,
+    outcomes: list[StepOutcome],
+) -> None:
+    """``<pipeline>/<run id>/manifest.json``: the run and all its step runs, cached ones too.
+
+    With the step manifests beside each step's outputs, it lets the metadata store be rebuilt
+    from the artifact store alone.
+    """
+    from zenml_core.orchestrators.step_runner import describe_outcome
+
+    record = stack.metadata_store.get_run(run_id)
+    store = stack.artifact_store
+    store.write_manifest(
+        store.uri(spec.name, run_id),
+        {
+            "run_id": run_id,
+            "name": record.name,
+            "pipeline": spec.name,
+            "status": status,
+            "error": error,
+            "started_at": record.started_at.isoformat(),
+            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+            "git_commit": record.git_commit,
+            "git_dirty": record.git_dirty,
+            "stack_name": record.stack_name,
+            "stack": record.stack,
+            "host": record.host,
+            "pid": record.pid,
+            "parameters": spec.parameters,
+            "spec": spec.to_dict(),
+            "steps": [describe_outcome(outcome) for outcome in outcomes],
+        },
+    )
 
 
 def run_name(pipeline: str, run_id: str) -> str:
@@ -117,7 +158,7 @@ def run(
     heartbeat = _Heartbeat(stack, run_id)
     heartbeat.start()
     status, error, raised = RunStatus.FAILED, None, None
-    outcomes = {}
+    outcomes: dict[str, StepOutcome] = {}
     try:
         plugins.hook.zenml_before_pipeline_run(**common)
         outcomes = stack.orchestrator.run(context)
@@ -132,6 +173,7 @@ def run(
     finally:
         heartbeat.stop()
         stack.metadata_store.finish_run(run_id, status, error)
+        write_run_manifest(stack, spec, run_id, status, error, list(outcomes.values()))
     if status == RunStatus.FAILED:
         plugins.hook.zenml_on_pipeline_error(
             **common, error=raised or ZenMLError(error or "the run failed")
