@@ -225,7 +225,9 @@ def run_all(repeat: int) -> list[dict[str, Any]]:
             try:
                 target = chain(length)
                 uncached.append(scratch.run(target))
-                cached = median_of(repeat, lambda target=target: scratch.run(target))
+                cached = median_of(
+                    repeat, lambda scratch=scratch, target=target: scratch.run(target)
+                )
             finally:
                 scratch.close()
         reference = length == 100

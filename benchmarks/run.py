@@ -61,39 +61,65 @@ def startup(repeat: int) -> list[dict[str, object]]:
     return rows
 
 
-def print_table(rows: list[dict[str, object]]) -> None:
-    columns = ["benchmark", "median_ms", "min_ms", "max_ms", "target_ms", "zenml_0_98_ms", "ok"]
+def print_table(rows: list[dict[str, object]], columns: list[str]) -> None:
     lines = [columns]
     for row in rows:
-        target, median = row["target_ms"], row["median_ms"]
-        row = {**row, "ok": "-" if target is None else ("yes" if median <= target else "NO")}  # type: ignore[operator]
-        lines.append(["-" if row[column] is None else str(row[column]) for column in columns])
+        lines.append(["-" if row.get(column) is None else str(row[column]) for column in columns])
     widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
     for line in lines:
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
 
 
+def startup_rows(repeat: int) -> list[dict[str, object]]:
+    rows = startup(repeat)
+    for row in rows:
+        target, median = row["target_ms"], row["median_ms"]
+        row["ok"] = None if target is None else median <= target  # type: ignore[operator]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=9, help="runs per measurement (>= 5)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
+    parser.add_argument(
+        "--only", choices=["startup", "pipelines"], help="run one group of benchmarks"
+    )
     args = parser.parse_args()
     repeat = max(5, args.repeat)
-    rows = startup(repeat)
-    print_table(rows)
     RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / "startup.json"
-    output.write_text(
-        json.dumps(
-            {
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": rows,
-            },
-            indent=2,
+    groups: dict[str, list[dict[str, object]]] = {}
+    if args.only in (None, "startup"):
+        groups["startup"] = startup_rows(repeat)
+        print("== start-up (fresh processes)")
+        print_table(
+            groups["startup"],
+            ["benchmark", "median_ms", "min_ms", "max_ms", "target_ms", "zenml_0_98_ms", "ok"],
         )
-    )
-    print(f"\nwrote {output}")
+    if args.only in (None, "pipelines"):
+        sys.path.insert(0, str(Path(__file__).parent))
+        import pipelines
+
+        groups["pipelines"] = pipelines.run_all(repeat)
+        print("\n== pipelines on the local stack")
+        print_table(
+            groups["pipelines"],
+            ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
+        )
+    for name, rows in groups.items():
+        output = RESULTS / f"{name}.json"
+        output.write_text(
+            json.dumps(
+                {
+                    "python": platform.python_version(),
+                    "machine": platform.machine(),
+                    "cpus": os.cpu_count(),
+                    "repeat": repeat,
+                    "results": rows,
+                },
+                indent=2,
+            )
+        )
+        print(f"wrote {output}")
 
 
 if __name__ == "__main__":
