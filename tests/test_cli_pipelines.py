@@ -176,3 +176,28 @@ def test_a_failing_pipeline_exits_non_zero_with_one_line(project: Path) -> None:
     assert result.stderr.strip().endswith("failed: step 'boom' failed: RuntimeError: kaput")
     missing = run_zenml("pipeline", "run", "broken.py:nothing", cwd=project)
     assert "broken.py has no pipeline named 'nothing' (pipelines in it: broken" in missing.stderr
+
+
+def test_steps_defined_without_a_file_run_in_process(project: Path) -> None:
+    # Like a notebook: the code comes from a string, so no module can be imported later.
+    code = textwrap.dedent(
+        """
+        from zenml_core.pipelines import pipeline
+        from zenml_core.steps import step
+
+        @step
+        def greet(name: str = "notebook") -> str:
+            return f"hello {name}"
+
+        @pipeline
+        def hello():
+            greet()
+
+        print(hello().steps["greet"].output.load())
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "hello notebook"
