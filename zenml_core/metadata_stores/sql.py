@@ -172,35 +172,6 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             error=row.error,
         )
 
-    @staticmethod
-    def _step_record(row: Any) -> StepRunRecord:
-        return StepRunRecord(
-            id=row.id,
-            run_id=row.run_id,
-            name=row.name,
-            status=row.status,
-            started_at=_aware(row.started_at),  # type: ignore[arg-type]
-            ended_at=_aware(row.ended_at),
-            cache_key=row.cache_key,
-            cached_from=row.cached_from_id,
-            parameters=json.loads(row.parameters),
-            error=row.error,
-        )
-
-    @staticmethod
-    def _artifact_record(row: Any) -> ArtifactRecord:
-        return ArtifactRecord(
-            id=row.id,
-            uri=row.uri,
-            type=row.type,
-            materializer=row.materializer,
-            size=row.size,
-            content_hash=row.content_hash,
-            producer_id=row.producer_id,
-            output_name=row.output_name,
-            created_at=_aware(row.created_at),  # type: ignore[arg-type]
-        )
-
     # -- writing a run --------------------------------------------------------------------------
 
     def create_run(
@@ -371,45 +342,75 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         "a.id, a.uri, a.type, a.materializer, a.size, a.content_hash, a.producer_id,"
         " a.output_name, a.created_at"
     )
+    _STEP_COLUMNS = (
+        "s.id, s.run_id, s.name, s.status, s.started_at, s.ended_at, s.cache_key,"
+        " s.cached_from_id, s.parameters, s.error"
+    )
 
-    def _artifact_rows(self, where: str, params: tuple[Any, ...]) -> dict[str, ArtifactRecord]:
-        """Artifacts linked through ``step_output`` (as ``o``) to the step runs ``where`` picks."""
+    @staticmethod
+    def _artifact_from(row: Any) -> ArtifactRecord:
+        return ArtifactRecord(
+            id=row[0],
+            uri=row[1],
+            type=row[2],
+            materializer=row[3],
+            size=row[4],
+            content_hash=row[5],
+            producer_id=row[6],
+            output_name=row[7],
+            created_at=_aware(_as_datetime(row[8])),  # type: ignore[arg-type]
+        )
+
+    @staticmethod
+    def _step_from(row: Any) -> StepRunRecord:
+        return StepRunRecord(
+            id=row[0],
+            run_id=row[1],
+            name=row[2],
+            status=row[3],
+            started_at=_aware(_as_datetime(row[4])),  # type: ignore[arg-type]
+            ended_at=None if row[5] is None else _aware(_as_datetime(row[5])),
+            cache_key=row[6],
+            cached_from=row[7],
+            parameters=json.loads(row[8]),
+            error=row[9],
+        )
+
+    def _linked_artifacts(
+        self, link: str, where: str, params: tuple[Any, ...]
+    ) -> dict[str, ArtifactRecord]:
+        """Artifacts linked through ``link`` (step_output or step_input) to the step runs
+        (``s``) that ``where`` picks, by link name."""
         cursor = self._execute(
-            f"SELECT o.name, {self._ARTIFACT_COLUMNS} FROM step_output o"
-            " JOIN artifact a ON a.id = o.artifact_id"
-            f" JOIN step_run s ON s.id = o.step_run_id WHERE {where}",
+            f"SELECT l.name, {self._ARTIFACT_COLUMNS} FROM {link} l"
+            " JOIN artifact a ON a.id = l.artifact_id"
+            f" JOIN step_run s ON s.id = l.step_run_id WHERE {where}",
             params,
         )
-        return {
-            row[0]: ArtifactRecord(
-                id=row[1],
-                uri=row[2],
-                type=row[3],
-                materializer=row[4],
-                size=row[5],
-                content_hash=row[6],
-                producer_id=row[7],
-                output_name=row[8],
-                created_at=_aware(_as_datetime(row[9])),  # type: ignore[arg-type]
-            )
-            for row in cursor.fetchall()
-        }
+        return {row[0]: self._artifact_from(row[1:]) for row in cursor.fetchall()}
+
+    def _step_rows(self, where: str, params: tuple[Any, ...]) -> list[StepRunRecord]:
+        cursor = self._execute(
+            f"SELECT {self._STEP_COLUMNS} FROM step_run s WHERE {where} ORDER BY s.id", params
+        )
+        return [self._step_from(row) for row in cursor.fetchall()]
 
     def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
         with self._session():
-            row = self._execute(
-                "SELECT MAX(id) FROM step_run WHERE cache_key = ? AND status = ?",
+            found = self._step_rows(
+                "s.id = (SELECT MAX(id) FROM step_run WHERE cache_key = ? AND status = ?)",
                 (cache_key, StepStatus.COMPLETED),
-            ).fetchone()
-            if row is None or row[0] is None:
+            )
+            if not found:
                 return None
-            step_run_id = int(row[0])
-            outputs = self._artifact_rows("s.id = ?", (step_run_id,))
-            return self._step_row(step_run_id), outputs
+            outputs = self._linked_artifacts("step_output", "s.id = ?", (found[0].id,))
+            return found[0], outputs
 
     def step_outputs(self, run_id: str, step_name: str) -> dict[str, ArtifactRecord]:
         with self._session():
-            return self._artifact_rows("s.run_id = ? AND s.name = ?", (run_id, step_name))
+            return self._linked_artifacts(
+                "step_output", "s.run_id = ? AND s.name = ?", (run_id, step_name)
+            )
 
     def list_pipelines(self) -> list[PipelineRecord]:
         import peewee
@@ -455,54 +456,31 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             return self._run_record(row)
 
     def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
-        with self._session() as m:
-            query = m.StepRun.select().where(m.StepRun.run == run_id).order_by(m.StepRun.id)
-            return [self._step_record(row) for row in query]
-
-    def _step_row(self, step_run_id: int) -> StepRunRecord:
-        row = self._execute(
-            "SELECT id, run_id, name, status, started_at, ended_at, cache_key, cached_from_id,"
-            " parameters, error FROM step_run WHERE id = ?",
-            (step_run_id,),
-        ).fetchone()
-        if row is None:
-            raise MetadataNotFoundError(f"no step run with id {step_run_id}")
-        return StepRunRecord(
-            id=row[0],
-            run_id=row[1],
-            name=row[2],
-            status=row[3],
-            started_at=_aware(_as_datetime(row[4])),  # type: ignore[arg-type]
-            ended_at=None if row[5] is None else _aware(_as_datetime(row[5])),
-            cache_key=row[6],
-            cached_from=row[7],
-            parameters=json.loads(row[8]),
-            error=row[9],
-        )
+        with self._session():
+            return self._step_rows("s.run_id = ?", (run_id,))
 
     def get_step_run(self, step_run_id: int) -> StepRunRecord:
         with self._session():
-            return self._step_row(step_run_id)
+            found = self._step_rows("s.id = ?", (step_run_id,))
+        if not found:
+            raise MetadataNotFoundError(f"no step run with id {step_run_id}")
+        return found[0]
 
     def step_run_inputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
-        with self._session() as m:
-            query = (
-                m.Artifact.select(m.Artifact, m.StepInput.name.alias("link_name"))
-                .join(m.StepInput, on=(m.StepInput.artifact == m.Artifact.id))
-                .where(m.StepInput.step_run == step_run_id)
-                .objects()
-            )
-            return {row.link_name: self._artifact_record(row) for row in query}
+        with self._session():
+            return self._linked_artifacts("step_input", "s.id = ?", (step_run_id,))
 
     def step_run_outputs(self, step_run_id: int) -> dict[str, ArtifactRecord]:
         with self._session():
-            return self._artifact_rows("s.id = ?", (step_run_id,))
+            return self._linked_artifacts("step_output", "s.id = ?", (step_run_id,))
 
     def get_artifact(self, artifact_id: int) -> ArtifactRecord:
-        with self._session() as m:
-            row = m.Artifact.get_or_none(m.Artifact.id == artifact_id)
-            if row is None:
-                raise MetadataNotFoundError(
-                    f"no artifact with id {artifact_id}; see `zenml runs show RUN`"
-                )
-            return self._artifact_record(row)
+        with self._session():
+            row = self._execute(
+                f"SELECT {self._ARTIFACT_COLUMNS} FROM artifact a WHERE a.id = ?", (artifact_id,)
+            ).fetchone()
+        if row is None:
+            raise MetadataNotFoundError(
+                f"no artifact with id {artifact_id}; see `zenml runs show RUN`"
+            )
+        return self._artifact_from(row)

@@ -141,7 +141,7 @@ def _write_output(context: RunContext, step_spec: StepSpec, name: str, value: An
     )
 
 
-def load_artifact(context_store: Any, artifact: ArtifactRecord, annotation: Any = None) -> Any:
+def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) -> Any:
     """Read an artifact's value with the materializer that wrote it."""
     materializer = load_materializer(artifact.materializer.partition("@")[0])
     data_type: Any = runtime_class(annotation) if annotation is not None else None
@@ -150,7 +150,7 @@ def load_artifact(context_store: Any, artifact: ArtifactRecord, annotation: Any 
             data_type = import_object(artifact.type, what="artifact type")
         except Exception:
             data_type = object
-    return materializer().load(context_store.local_path(artifact.uri), data_type)
+    return materializer().load(store.local_path(artifact.uri), data_type)
 
 
 def describe_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
