@@ -6,15 +6,21 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import mysql_settings, reset_mysql
 
 from zenml_core.metadata_stores.base import BaseMetadataStore, MetadataNotFoundError
+from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
 from zenml_core.metadata_stores.records import NewArtifact
+from zenml_core.metadata_stores.schema import SCHEMA_VERSION
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "mysql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> BaseMetadataStore:
-    """Every metadata store flavor runs this suite (MySQL joins with its issue)."""
+    """Every metadata store flavor runs this whole suite."""
+    if request.param == "mysql":
+        reset_mysql()
+        return MySQLMetadataStore(name="m", config=MySQLMetadataStoreConfig(**mysql_settings()))
     return SQLiteMetadataStore(
         name="m", config=SQLiteMetadataStoreConfig(path="m.db"), root=tmp_path
     )
@@ -43,7 +49,7 @@ def artifact(name: str, content: str = "h") -> NewArtifact:
 def test_the_schema_is_created_on_first_use(store: BaseMetadataStore) -> None:
     assert store.schema_version() is None
     new_run(store, "r1")
-    assert store.schema_version() == 1
+    assert store.schema_version() == SCHEMA_VERSION
 
 
 def test_a_run_with_steps_artifacts_and_lineage(store: BaseMetadataStore) -> None:

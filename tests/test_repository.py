@@ -8,6 +8,7 @@ import pytest
 from conftest import git
 
 from zenml_core.errors import RepositoryError
+from zenml_core.metadata_stores.schema import SCHEMA_VERSION
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
@@ -30,7 +31,7 @@ def test_init_from_a_subfolder_creates_zen_at_the_git_root(
     ]
     assert (zen / "artifacts").is_dir()
     store = SQLiteMetadataStore(name="default", config=SQLiteMetadataStoreConfig(), root=git_repo)
-    assert store.schema_version() == 1
+    assert store.schema_version() == SCHEMA_VERSION
     assert "artifacts/" in (zen / ".gitignore").read_text()
 
 

@@ -9,6 +9,7 @@ import pytest
 from zenml_core.artifact_stores.local import LocalArtifactStore, LocalArtifactStoreConfig
 from zenml_core.config.models import ComponentConfig, StackConfig
 from zenml_core.errors import ConfigError, PluginError, StackError, UnknownFlavorError
+from zenml_core.metadata_stores.schema import SCHEMA_VERSION
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 from zenml_core.orchestrators.local import LocalOrchestrator, LocalOrchestratorConfig
 from zenml_core.plugin.manager import PluginManager
@@ -80,7 +81,7 @@ def test_a_stack_can_be_built_from_keyword_arguments(tmp_path: Path) -> None:
     )
     stack.initialize()
     assert (tmp_path / "art").is_dir()
-    assert stack.metadata_store.schema_version() == 1
+    assert stack.metadata_store.schema_version() == SCHEMA_VERSION
 
 
 def test_a_component_of_the_wrong_kind_is_refused(tmp_path: Path) -> None:

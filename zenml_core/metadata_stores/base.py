@@ -49,8 +49,13 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         git_dirty: bool | None,
         host: str,
         pid: int,
+        resumed_from: str | None = None,
     ) -> RunRecord:
         """Record a new run with status ``running`` (creating the pipeline on first use)."""
+        raise NotImplementedError
+
+    def reap_orphans(self) -> list[str]:
+        """Mark runs whose process died ``failed`` (reason: orphaned); returns their ids."""
         raise NotImplementedError
 
     def heartbeat(self, run_id: str) -> None:

@@ -47,6 +47,7 @@ class RunRecord:
     pid: int
     heartbeat_at: datetime.datetime
     error: str | None
+    resumed_from: str | None = None
 
 
 @frozen

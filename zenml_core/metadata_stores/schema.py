@@ -12,7 +12,13 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# How to bring a database from version N-1 to N, in order. Plain SQL that SQLite and MySQL
+# both accept; a test upgrades a real version-1 database (tests/fixtures/).
+MIGRATIONS: dict[int, list[str]] = {
+    2: ["ALTER TABLE run ADD COLUMN resumed_from VARCHAR(64) NULL"],
+}
 
 
 def build_models(database: Any) -> SimpleNamespace:
@@ -53,6 +59,7 @@ def build_models(database: Any) -> SimpleNamespace:
         pid = peewee.IntegerField()
         heartbeat_at = peewee.DateTimeField()
         error = peewee.TextField(null=True)
+        resumed_from = peewee.CharField(max_length=64, null=True)  # version 2
 
         class Meta:
             indexes = ((("pipeline", "started_at"), False),)
@@ -103,7 +110,6 @@ def build_models(database: Any) -> SimpleNamespace:
 
         class Meta:
             primary_key = peewee.CompositeKey("step_run", "name")
-            indexes = ((("artifact",), False),)
 
     models = [SchemaVersion, Pipeline, Run, StepRun, Artifact, StepOutput, StepInput]
     return SimpleNamespace(

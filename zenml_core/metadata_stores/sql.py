@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
+import os
+import random
+import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -40,8 +45,61 @@ def _as_datetime(value: Any) -> datetime.datetime:
     return datetime.datetime.fromisoformat(str(value))
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def retrying(method: F) -> F:
+    """Retry a write when the database says to try again (lock timeout, deadlock, gone away).
+
+    SQLite's busy timeout and MySQL's lock waits absorb most contention; this catches what
+    still surfaces when several processes write at once, so users never see it.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: SQLMetadataStore[Any], *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(8):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if attempt == 7 or not self._transient(exc):
+                    raise
+                self.database.close()
+                time.sleep(0.05 * 2**attempt * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _zenml_version() -> str:
+    from zenml_core import __version__
+
+    return __version__
+
+
+class SchemaVersionError(ZenMLError):
+    """The database was written by a newer zenml-core."""
+
+
+ORPHAN_AFTER = datetime.timedelta(seconds=60)  # six missed heartbeats
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this machine is still running (zombies count as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 class SQLMetadataStore(BaseMetadataStore[ConfigT]):
@@ -51,7 +109,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         super().__init__(**kwargs)
         self._models: Any = None
         self._ready = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # -- connection -----------------------------------------------------------------------------
 
@@ -103,6 +161,10 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         """A Python value as this database's driver should receive it."""
         return value
 
+    def _transient(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means "try the transaction again" for this database."""
+        return False
+
     @property
     def _param(self) -> str:
         return str(self.database.param)
@@ -129,15 +191,38 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     def _ensure_schema(self) -> None:
         from zenml_core.metadata_stores.schema import SCHEMA_VERSION
 
-        version = self.schema_version()
-        if version is None:
-            self.initialize()
-        elif version > SCHEMA_VERSION:
-            raise ZenMLError(
-                f"metadata store {self.name!r} has schema version {version}, newer than this "
-                f"zenml-core understands ({SCHEMA_VERSION}); upgrade zenml-core"
-            )
-        self._ready = True
+        with self._lock:
+            if self._ready:
+                return
+            version = self.schema_version()
+            if version is None:
+                self.initialize()
+            elif version > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"metadata store {self.name!r} has schema version {version}, but this "
+                    f"zenml-core {_zenml_version()} understands versions up to {SCHEMA_VERSION}; "
+                    "upgrade zenml-core to use it"
+                )
+            elif version < SCHEMA_VERSION:
+                self._upgrade(version)
+            self._ready = True
+
+    def _upgrade(self, version: int) -> None:
+        """Apply the migrations after ``version`` in order, each in its own transaction."""
+        from zenml_core.metadata_stores.schema import MIGRATIONS, SCHEMA_VERSION
+
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._write_lock():
+                current = self.schema_version()
+                if current is not None and current >= target:
+                    continue  # another process upgraded it meanwhile
+                for statement in MIGRATIONS[target]:
+                    self._execute(statement, ())
+                self._execute(
+                    "INSERT INTO schema_version (version, applied_at, zenml_version)"
+                    " VALUES (?, ?, ?)",
+                    (target, utcnow(), _zenml_version()),
+                )
 
     def schema_version(self) -> int | None:
         import peewee
@@ -170,10 +255,12 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             pid=row.pid,
             heartbeat_at=_aware(row.heartbeat_at),  # type: ignore[arg-type]
             error=row.error,
+            resumed_from=row.resumed_from,
         )
 
     # -- writing a run --------------------------------------------------------------------------
 
+    @retrying
     def create_run(
         self,
         *,
@@ -188,6 +275,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         git_dirty: bool | None,
         host: str,
         pid: int,
+        resumed_from: str | None = None,
     ) -> RunRecord:
         now = utcnow()
         with self._session(write=True) as m:
@@ -208,13 +296,16 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 host=host,
                 pid=pid,
                 heartbeat_at=now,
+                resumed_from=resumed_from,
             ).execute()
         return self.get_run(run_id)
 
+    @retrying
     def heartbeat(self, run_id: str) -> None:
         with self._session(write=True) as m:
             m.Run.update(heartbeat_at=utcnow()).where(m.Run.id == run_id).execute()
 
+    @retrying
     def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
         now = utcnow()
         with self._session(write=True) as m:
@@ -225,6 +316,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 m.Run.id == run_id
             ).execute()
 
+    @retrying
     def start_step(
         self, run_id: str, name: str, parameters: dict[str, Any], cache_key: str | None
     ) -> int:
@@ -236,6 +328,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             )
             return int(cursor.lastrowid)
 
+    @retrying
     def complete_step(
         self, step_run_id: int, outputs: list[NewArtifact], inputs: dict[str, int]
     ) -> dict[str, ArtifactRecord]:
@@ -283,6 +376,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 (step_run_id, artifact_id, name),
             )
 
+    @retrying
     def record_cached_step(
         self,
         run_id: str,
@@ -317,12 +411,14 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             self._link("step_input", step_run_id, inputs)
         return step_run_id
 
+    @retrying
     def fail_step(self, step_run_id: int, error: str) -> None:
         with self._session(write=True) as m:
             m.StepRun.update(status=StepStatus.FAILED, ended_at=utcnow(), error=error).where(
                 m.StepRun.id == step_run_id
             ).execute()
 
+    @retrying
     def skip_step(self, run_id: str, name: str, reason: str) -> None:
         now = utcnow()
         with self._session(write=True) as m:
@@ -427,9 +523,47 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 for row in query
             ]
 
+    @retrying
+    def reap_orphans(self) -> list[str]:
+        """Fail runs whose process is gone: dead on this host, or silent for ORPHAN_AFTER.
+
+        Every read of runs calls this, so a killed run shows ``failed`` at the next look
+        instead of ``running`` forever. Returns the ids of the runs it failed.
+        """
+        now = utcnow()
+        here = socket.gethostname()
+        with self._session():
+            rows = self._execute(
+                "SELECT id, host, pid, heartbeat_at FROM run WHERE status = ?", (RunStatus.RUNNING,)
+            ).fetchall()
+        reaped = []
+        for run_id, host, pid, heartbeat_at in rows:
+            silent = now - _as_datetime(heartbeat_at)
+            if host == here and not process_alive(pid):
+                reason = f"orphaned: its process (pid {pid} on {host}) ended without closing it"
+            elif silent > ORPHAN_AFTER:
+                reason = f"orphaned: no heartbeat from {host} for {silent.total_seconds():.0f} s"
+            else:
+                continue
+            with self._session(write=True):
+                changed = self._execute(
+                    "UPDATE run SET status = ?, ended_at = ?, error = ?"
+                    " WHERE id = ? AND status = ?",
+                    (RunStatus.FAILED, now, reason, run_id, RunStatus.RUNNING),
+                ).rowcount
+                if changed:
+                    self._execute(
+                        "UPDATE step_run SET status = ?, ended_at = ?, error = ?"
+                        " WHERE run_id = ? AND status = ?",
+                        (StepStatus.FAILED, now, reason, run_id, StepStatus.RUNNING),
+                    )
+                    reaped.append(run_id)
+        return reaped
+
     def list_runs(
         self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[RunRecord]:
+        self.reap_orphans()
         with self._session() as m:
             query = m.Run.select(m.Run, m.Pipeline).join(m.Pipeline)
             if pipeline is not None:
@@ -442,6 +576,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             return [self._run_record(row) for row in query]
 
     def get_run(self, id_or_name: str) -> RunRecord:
+        self.reap_orphans()
         with self._session() as m:
             row = (
                 m.Run.select(m.Run, m.Pipeline)

@@ -55,5 +55,9 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
         # The text form peewee writes, without sqlite3's deprecated datetime adapter.
         return str(value) if isinstance(value, datetime.datetime) else value
 
+    def _transient(self, exc: BaseException) -> bool:
+        # Left over after the busy timeout, e.g. when a checkpoint holds the lock.
+        return "database is locked" in str(exc) or "database is busy" in str(exc)
+
     def _write_lock(self) -> Any:
         return self.database.atomic(lock_type="IMMEDIATE")

@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from zenml_core.config.converter import unstructure
+from zenml_core.config.secrets import public_settings
 from zenml_core.errors import ZenMLError
 from zenml_core.metadata_stores.records import RunStatus, StepStatus
 
@@ -62,7 +62,7 @@ def describe_stack(stack: Stack) -> dict[str, Any]:
         kind.value: {
             "name": component.name,
             "implementation": f"{type(component).__module__}:{type(component).__qualname__}",
-            "settings": unstructure(component.config),
+            "settings": public_settings(component.config),
         }
         for kind, component in stack.components.items()
     }

@@ -24,6 +24,12 @@ def zenml_register_metadata_stores(registry: ComponentRegistrar) -> None:
         config="zenml_core.metadata_stores.sqlite:SQLiteMetadataStoreConfig",
         description="A SQLite database file (WAL mode).",
     )
+    registry.add(
+        "mysql",
+        implementation="zenml_core.metadata_stores.mysql:MySQLMetadataStore",
+        config="zenml_core.metadata_stores.mysql:MySQLMetadataStoreConfig",
+        description="A MySQL or MariaDB database for teams (needs zenml-core[mysql]).",
+    )
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zenml_core.config.converter import structure, unstructure
+from zenml_core.config.converter import structure
 from zenml_core.config.environment import STACK_ENV, component_overrides
 from zenml_core.config.models import ComponentConfig, RepositoryConfig
 from zenml_core.errors import PluginError, UnknownFlavorError
@@ -44,8 +44,10 @@ def component_settings(
 
 
 def effective_settings(config: Any) -> dict[str, Any]:
-    """A validated config as plain data, defaults filled in (what ``describe`` shows)."""
-    return unstructure(config)  # type: ignore[no-any-return]
+    """A validated config as plain data, defaults filled in, secrets masked (``describe``)."""
+    from zenml_core.config.secrets import public_settings
+
+    return public_settings(config)
 
 
 def build_component(
