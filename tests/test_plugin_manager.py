@@ -37,7 +37,7 @@ class OrchestratorPlugin:
 def test_core_defaults_register_through_the_hooks(plugins: PluginManager) -> None:
     registry = plugins.registry
     assert [f.name for f in registry.flavors(ComponentKind.ARTIFACT_STORE)] == ["local"]
-    assert [f.name for f in registry.flavors(ComponentKind.METADATA_STORE)] == ["sqlite"]
+    assert [f.name for f in registry.flavors(ComponentKind.METADATA_STORE)] == ["mysql", "sqlite"]
     assert [f.name for f in registry.flavors(ComponentKind.ORCHESTRATOR)] == ["local"]
     assert registry.flavors(ComponentKind.PROCESSING_BACKEND) == []
     flavor = registry.flavor(ComponentKind.ORCHESTRATOR, "local")
