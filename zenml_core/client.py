@@ -41,6 +41,7 @@ class Client:
 
             stack = load_stack(repository, plugins=plugins)
         self.stack = stack
+        self._repository = repository
 
     @property
     def metadata(self) -> Any:
@@ -64,6 +65,14 @@ class Client:
 
     def artifact(self, artifact_id: int) -> Artifact:
         return Artifact(self, self.metadata.get_artifact(artifact_id))
+
+    def resume(self, run: str, *, plugins: PluginManager | None = None) -> PipelineRun:
+        """Start a new run that reuses the completed steps of failed run ``run``."""
+        from zenml_core.pipelines.resume import resume
+        from zenml_core.plugin.manager import create_plugin_manager
+
+        plugins = create_plugin_manager() if plugins is None else plugins
+        return resume(run, stack=self.stack, plugins=plugins, repository=self._repository)
 
 
 class PipelineRun:

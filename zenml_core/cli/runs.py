@@ -104,6 +104,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
         "host": record.host,
         "pid": record.pid,
         "parameters": record.parameters,
+        "resumed_from": record.resumed_from,
         "error": record.error,
     }
     if output == "json":
@@ -124,6 +125,19 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
         "table",
         empty="No steps.",
     )
+
+
+@runs.command("resume")
+@click.argument("run_name", metavar="RUN")
+@click.pass_obj
+def resume_run(context: CLIContext, run_name: str) -> None:
+    """Start a new run that reuses the completed steps of failed run RUN and runs the rest."""
+    from zenml_core.pipelines.resume import resume
+    from zenml_core.stack.builder import load_stack
+
+    repository = context.repository()
+    stack = load_stack(repository, plugins=context.plugins)
+    resume(run_name, stack=stack, plugins=context.plugins, repository=repository)
 
 
 @click.group()

@@ -52,6 +52,8 @@ class RunContext:
     reporter: Reporter
     # Outputs of steps this process has finished, so downstream steps skip a query.
     known_outputs: dict[str, dict[str, ArtifactRecord]] = field(factory=dict)
+    # Resuming: step name -> the earlier step run whose outputs this run reuses.
+    reuse: dict[str, int] = field(factory=dict)
 
     def outputs_of(self, step_name: str) -> dict[str, ArtifactRecord]:
         known = self.known_outputs.get(step_name)
@@ -153,6 +155,20 @@ def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) 
     return materializer().load(store.local_path(artifact.uri), data_type)
 
 
+def step_cache_key(step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]) -> str:
+    """The cache key of ``step`` with these inputs (see :mod:`zenml_core.caching`)."""
+    return cache_key(
+        code=code_hash(step.code_object),
+        parameters=step_spec.parameters,
+        inputs={name: f"{a.content_hash}|{a.materializer}" for name, a in inputs.items()},
+        materializers={
+            name: _materializer_identity(output.materializer)
+            for name, output in step_spec.outputs.items()
+        },
+        framework_major=framework_major(),
+    )
+
+
 def describe_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
     """An artifact as manifests record it (enough to rebuild its metadata row)."""
     return {
@@ -217,26 +233,25 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
             inputs[input_name] = artifact
         input_ids = {name: artifact.id for name, artifact in inputs.items()}
 
-        if spec.caching(step_spec):
-            key = cache_key(
-                code=code_hash(step.code_object),
-                parameters=step_spec.parameters,
-                inputs={n: f"{a.content_hash}|{a.materializer}" for n, a in inputs.items()},
-                materializers={
-                    n: _materializer_identity(o.materializer) for n, o in step_spec.outputs.items()
-                },
-                framework_major=framework_major(),
+        # The key is recorded even when caching is off, so a resumed run can tell whether a
+        # step's code or inputs changed since it ran.
+        key = step_cache_key(step, step_spec, inputs)
+        reused = context.reuse.get(step_name)
+        hit = None
+        if reused is not None:
+            hit = (reused, metadata.step_run_outputs(reused))
+        elif spec.caching(step_spec):
+            found = metadata.find_cached(key)
+            hit = None if found is None else (found[0].id, found[1])
+        if hit is not None and all(stack.artifact_store.exists(a.uri) for a in hit[1].values()):
+            source_id, outputs = hit
+            step_run_id = metadata.record_cached_step(
+                context.run_id, step_name, step_spec.parameters, key, source_id, input_ids
             )
-            hit = metadata.find_cached(key)
-            if hit is not None and all(stack.artifact_store.exists(a.uri) for a in hit[1].values()):
-                source_run, outputs = hit
-                step_run_id = metadata.record_cached_step(
-                    context.run_id, step_name, step_spec.parameters, key, source_run.id, input_ids
-                )
-                context.known_outputs[step_name] = outputs
-                hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
-                context.reporter.step(step_name, "cached")
-                return outcome(StepStatus.CACHED, cached_from=source_run.id, outputs=outputs)
+            context.known_outputs[step_name] = outputs
+            hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
+            context.reporter.step(step_name, "reused" if reused is not None else "cached")
+            return outcome(StepStatus.CACHED, cached_from=source_id, outputs=outputs)
 
         step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, key)
         context.reporter.step(step_name, "started")

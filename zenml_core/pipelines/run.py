@@ -120,8 +120,14 @@ def run(
     plugins: PluginManager,
     repository: Repository | None = None,
     reporter: Reporter | None = None,
+    resumed_from: str | None = None,
+    reuse: dict[str, int] | None = None,
 ) -> PipelineRun:
-    """Run ``spec`` on ``stack``; returns the finished run or raises PipelineRunFailedError."""
+    """Run ``spec`` on ``stack``; returns the finished run or raises PipelineRunFailedError.
+
+    ``reuse`` (step name -> step run id) makes those steps reuse earlier outputs, for resuming
+    the run ``resumed_from``.
+    """
     from zenml_core.client import Client
     from zenml_core.materializers.registry import MaterializerRegistry
     from zenml_core.orchestrators.reporting import Reporter
@@ -144,6 +150,7 @@ def run(
         git_dirty=git.dirty if git else None,
         host=socket.gethostname(),
         pid=os.getpid(),
+        resumed_from=resumed_from,
     )
     context = RunContext(
         spec=spec,
@@ -152,6 +159,7 @@ def run(
         plugins=plugins,
         materializers=MaterializerRegistry(plugins.registry.materializers),
         reporter=reporter,
+        reuse=dict(reuse or {}),
     )
     common = {"pipeline_name": spec.name, "run_id": run_id, "stack": stack}
     reporter.line(f"Running pipeline {spec.name!r} on stack {stack.name!r} as {record.name}")
