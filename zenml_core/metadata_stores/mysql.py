@@ -9,6 +9,8 @@ never show it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from attrs import frozen
@@ -91,6 +93,17 @@ class MySQLMetadataStore(SQLMetadataStore[MySQLMetadataStoreConfig]):
             # Specs and errors can exceed TEXT's 64 KiB; runs are ordered by microseconds.
             field_types={"TEXT": "LONGTEXT", "DATETIME": "DATETIME(6)"},
         )
+
+    @contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        # MySQL commits DDL at once, so a transaction cannot serialize schema changes between
+        # processes; a named server lock does.
+        lock = f"zenml_schema_{self.config.database}"
+        self._execute("SELECT GET_LOCK(?, 120)", (lock,))
+        try:
+            yield
+        finally:
+            self._execute("SELECT RELEASE_LOCK(?)", (lock,))
 
     def _transient(self, exc: BaseException) -> bool:
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None

@@ -170,23 +170,16 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         return str(self.database.param)
 
     def initialize(self) -> None:
-        """Create the tables (idempotent) and record the schema version."""
-        from zenml_core import __version__
-        from zenml_core.metadata_stores.schema import SCHEMA_VERSION
-
-        self._prepare()
-        models = self.models
-        self.database.connect(reuse_if_open=True)
-        with self._write_lock():
-            self.database.create_tables(models.all, safe=True)
-            models.SchemaVersion.insert(
-                version=SCHEMA_VERSION, applied_at=utcnow(), zenml_version=__version__
-            ).on_conflict_ignore().execute()
+        """Create or upgrade the schema (idempotent); ``zenml init`` calls it."""
+        self._ensure_schema()
         self.database.close()
-        self._ready = True
 
     def _prepare(self) -> None:
         """Anything needed before the first connection (e.g. the SQLite file's folder)."""
+
+    def _schema_lock(self) -> Any:
+        """Held while creating or upgrading tables, so concurrent processes take turns."""
+        return self._write_lock()
 
     def _ensure_schema(self) -> None:
         from zenml_core.metadata_stores.schema import SCHEMA_VERSION
@@ -194,35 +187,42 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         with self._lock:
             if self._ready:
                 return
-            version = self.schema_version()
-            if version is None:
-                self.initialize()
-            elif version > SCHEMA_VERSION:
-                raise SchemaVersionError(
-                    f"metadata store {self.name!r} has schema version {version}, but this "
-                    f"zenml-core {_zenml_version()} understands versions up to {SCHEMA_VERSION}; "
-                    "upgrade zenml-core to use it"
-                )
-            elif version < SCHEMA_VERSION:
-                self._upgrade(version)
+            self._prepare()
+            self.database.connect(reuse_if_open=True)
+            with self._schema_lock():
+                version = self.schema_version()
+                if version is None:
+                    self._create_schema()
+                elif version > SCHEMA_VERSION:
+                    raise SchemaVersionError(
+                        f"metadata store {self.name!r} has schema version {version}, but this "
+                        f"zenml-core {_zenml_version()} understands versions up to "
+                        f"{SCHEMA_VERSION}; upgrade zenml-core to use it"
+                    )
+                elif version < SCHEMA_VERSION:
+                    self._upgrade(version)
             self._ready = True
 
+    def _create_schema(self) -> None:
+        from zenml_core.metadata_stores.schema import SCHEMA_VERSION
+
+        self.database.create_tables(self.models.all, safe=True)
+        self._record_version(SCHEMA_VERSION)
+
+    def _record_version(self, version: int) -> None:
+        self._execute(
+            "INSERT INTO schema_version (version, applied_at, zenml_version) VALUES (?, ?, ?)",
+            (version, utcnow(), _zenml_version()),
+        )
+
     def _upgrade(self, version: int) -> None:
-        """Apply the migrations after ``version`` in order, each in its own transaction."""
+        """Apply the migrations after ``version`` in order."""
         from zenml_core.metadata_stores.schema import MIGRATIONS, SCHEMA_VERSION
 
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._write_lock():
-                current = self.schema_version()
-                if current is not None and current >= target:
-                    continue  # another process upgraded it meanwhile
-                for statement in MIGRATIONS[target]:
-                    self._execute(statement, ())
-                self._execute(
-                    "INSERT INTO schema_version (version, applied_at, zenml_version)"
-                    " VALUES (?, ?, ?)",
-                    (target, utcnow(), _zenml_version()),
-                )
+            for statement in MIGRATIONS[target]:
+                self._execute(statement, ())
+            self._record_version(target)
 
     def schema_version(self) -> int | None:
         import peewee
