@@ -93,7 +93,7 @@ class BaseMetadataStore(StackComponent[ConfigT]):
     def fail_step(self, step_run_id: int, error: str) -> None:
         raise NotImplementedError
 
-    def skip_step(self, run_id: str, name: str, reason: str) -> None:
+    def skip_step(self, run_id: str, name: str, reason: str) -> int:
         """Record a step that did not run because a step it depends on failed."""
         raise NotImplementedError
 

@@ -419,18 +419,15 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             ).execute()
 
     @retrying
-    def skip_step(self, run_id: str, name: str, reason: str) -> None:
+    def skip_step(self, run_id: str, name: str, reason: str) -> int:
         now = utcnow()
-        with self._session(write=True) as m:
-            m.StepRun.insert(
-                run=run_id,
-                name=name,
-                status=StepStatus.SKIPPED,
-                started_at=now,
-                ended_at=now,
-                parameters="{}",
-                error=reason,
-            ).execute()
+        with self._session(write=True):
+            cursor = self._execute(
+                "INSERT INTO step_run (run_id, name, status, started_at, ended_at, parameters,"
+                " error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, name, StepStatus.SKIPPED, now, now, "{}", reason),
+            )
+            return int(cursor.lastrowid)
 
     # -- reading --------------------------------------------------------------------------------
 

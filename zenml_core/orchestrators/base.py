@@ -30,3 +30,24 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         recorded as skipped with ``context.stack.metadata_store.skip_step``.
         """
         raise NotImplementedError
+
+    @staticmethod
+    def skip_dependants(context: RunContext, failed: str, skipped: set[str]) -> list[StepOutcome]:
+        """Record every step downstream of ``failed`` as skipped (once); returns their outcomes."""
+        from zenml_core.metadata_stores.records import StepStatus
+        from zenml_core.orchestrators.step_runner import StepOutcome
+
+        downstream = context.spec.downstream()
+        outcomes = []
+        pending = list(downstream[failed])
+        while pending:
+            name = pending.pop()
+            if name in skipped:
+                continue
+            skipped.add(name)
+            reason = f"upstream step {failed!r} failed"
+            step_run_id = context.stack.metadata_store.skip_step(context.run_id, name, reason)
+            context.reporter.step(name, f"skipped ({reason})")
+            outcomes.append(StepOutcome(name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason))
+            pending.extend(downstream[name])
+        return outcomes

@@ -61,28 +61,11 @@ class LocalOrchestrator(BaseOrchestrator[LocalOrchestratorConfig]):
                     name = outcome.step
                     outcomes[name] = outcome
                     if outcome.status == StepStatus.FAILED:
-                        self._skip_downstream(context, name, downstream, skipped)
+                        for skip in self.skip_dependants(context, name, skipped):
+                            outcomes[skip.step] = skip
                         continue
                     for child in downstream[name]:
                         waiting[child] -= 1
                         if waiting[child] == 0 and child not in skipped:
                             ready.append(child)
         return outcomes
-
-    @staticmethod
-    def _skip_downstream(
-        context: RunContext,
-        failed: str,
-        downstream: dict[str, list[str]],
-        skipped: set[str],
-    ) -> None:
-        pending = list(downstream[failed])
-        while pending:
-            name = pending.pop()
-            if name in skipped:
-                continue
-            skipped.add(name)
-            reason = f"upstream step {failed!r} failed"
-            context.stack.metadata_store.skip_step(context.run_id, name, reason)
-            context.reporter.step(name, f"skipped ({reason})")
-            pending.extend(downstream[name])

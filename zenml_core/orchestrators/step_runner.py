@@ -9,6 +9,7 @@ manifest beside the outputs from which the metadata store could be rebuilt.
 
 from __future__ import annotations
 
+import datetime
 import time
 import traceback
 from pathlib import Path
@@ -46,6 +47,7 @@ class RunContext:
 
     spec: PipelineSpec
     run_id: str
+    run_name: str
     stack: Stack
     plugins: PluginManager
     materializers: MaterializerRegistry
@@ -67,10 +69,14 @@ class StepOutcome:
     """How one step ended."""
 
     step: str
-    status: str  # completed | cached | failed
+    status: str  # completed | cached | failed | skipped
     step_run_id: int | None
     duration_ms: float
+    started_at: datetime.datetime = field(
+        factory=lambda: datetime.datetime.now(datetime.timezone.utc)
+    )
     error: str | None = None
+    error_detail: str | None = None  # the traceback, for the record
     cached_from: int | None = None
     cache_key: str | None = None
     parameters: dict[str, Any] = field(factory=dict)
@@ -184,14 +190,18 @@ def describe_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
 
 
 def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
+    """A step run as manifests record it."""
+    ended_at = outcome.started_at + datetime.timedelta(milliseconds=outcome.duration_ms)
     return {
         "step": outcome.step,
         "status": outcome.status,
         "step_run_id": outcome.step_run_id,
+        "started_at": outcome.started_at.isoformat(),
+        "ended_at": ended_at.isoformat(),
         "cache_key": outcome.cache_key,
         "cached_from_step_run": outcome.cached_from,
         "parameters": outcome.parameters,
-        "error": outcome.error,
+        "error": outcome.error_detail or outcome.error,
         "inputs": {name: describe_artifact(a) for name, a in outcome.inputs.items()},
         "outputs": {name: describe_artifact(a) for name, a in outcome.outputs.items()},
     }
@@ -200,6 +210,7 @@ def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
 def run_step(context: RunContext, step_name: str) -> StepOutcome:
     """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``."""
     started = time.perf_counter()
+    started_at = datetime.datetime.now(datetime.timezone.utc)
     spec, stack, hook = context.spec, context.stack, context.plugins.hook
     step_spec = spec.step(step_name)
     metadata = stack.metadata_store
@@ -214,6 +225,7 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
             status=status,
             step_run_id=step_run_id,
             duration_ms=(time.perf_counter() - started) * 1000,
+            started_at=started_at,
             cache_key=key,
             parameters=step_spec.parameters,
             inputs=inputs,
@@ -271,7 +283,12 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
         # Beside the outputs, enough to rebuild this step run's metadata from the store alone.
         stack.artifact_store.write_manifest(
             stack.artifact_store.uri(spec.name, context.run_id, step_name),
-            {"pipeline": spec.name, "run_id": context.run_id, **describe_outcome(result)},
+            {
+                "pipeline": spec.name,
+                "run_id": context.run_id,
+                "run_name": context.run_name,
+                **describe_outcome(result),
+            },
         )
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.COMPLETED)
         context.reporter.step(step_name, f"finished in {result.duration_ms:.0f} ms")
@@ -286,6 +303,6 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
         metadata.fail_step(step_run_id, detail)
         hook.zenml_on_step_error(**common, step_name=step_name, error=exc)
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.FAILED)
-        result = outcome(StepStatus.FAILED, error=summary)
+        result = outcome(StepStatus.FAILED, error=summary, error_detail=detail)
         context.reporter.step(step_name, f"failed after {result.duration_ms:.0f} ms: {summary}")
         return result

@@ -101,6 +101,7 @@ def write_run_manifest(
             "stack": record.stack,
             "host": record.host,
             "pid": record.pid,
+            "resumed_from": record.resumed_from,
             "parameters": spec.parameters,
             "spec": spec.to_dict(),
             "steps": [describe_outcome(outcome) for outcome in outcomes],
@@ -155,6 +156,7 @@ def run(
     context = RunContext(
         spec=spec,
         run_id=run_id,
+        run_name=record.name,
         stack=stack,
         plugins=plugins,
         materializers=MaterializerRegistry(plugins.registry.materializers),
@@ -195,7 +197,7 @@ def run(
     reporter.line(
         f"Run {record.name} {status} in {elapsed:.0f} ms: {len(spec.steps)} steps "
         f"({count(StepStatus.COMPLETED)} ran, {count(StepStatus.CACHED)} cached, "
-        f"{count(StepStatus.FAILED)} failed, {len(spec.steps) - len(outcomes)} skipped). "
+        f"{count(StepStatus.FAILED)} failed, {count(StepStatus.SKIPPED)} skipped). "
         f"Details: zenml runs show {record.name}"
     )
     finished = Client(stack=stack).run(run_id)
