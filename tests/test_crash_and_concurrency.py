@@ -213,3 +213,31 @@ def test_four_processes_at_once(
     newest = zenml_json("runs", "list", cwd=project)[0]  # type: ignore[index]
     shown = zenml_json("runs", "show", newest["name"], cwd=project)
     assert {s["status"] for s in shown["steps"]} == {"cached"}  # type: ignore[index]
+
+
+def test_a_killed_run_is_rebuilt_from_its_step_manifests(project: Path) -> None:
+    from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
+
+    name = kill_during_slow_step(project)
+    assert (
+        run_zenml(
+            "metadata-store",
+            "register",
+            "spare",
+            "--flavor",
+            "sqlite",
+            "--path=spare.db",
+            cwd=project,
+        ).returncode
+        == 0
+    )
+    rebuilt = run_zenml("metadata", "rebuild", "--into", "spare", cwd=project)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.startswith("Rebuilt 1 runs, 1 step runs and 1 artifacts")
+    store = SQLiteMetadataStore(
+        name="spare", config=SQLiteMetadataStoreConfig(path="spare.db"), root=project
+    )
+    (run,) = store.list_runs()
+    assert (run.name, run.status) == (name, "failed")
+    assert run.error.startswith("orphaned: the run never closed")
+    assert [(s.name, s.status) for s in store.list_step_runs(run.id)] == [("prepare", "completed")]

@@ -62,3 +62,8 @@ class BaseArtifactStore(StackComponent[ConfigT]):
 
     def read_manifest(self, uri: str) -> dict[str, Any]:
         raise NotImplementedError
+
+    def manifest_folders(self) -> list[str]:
+        """URIs of every folder holding a manifest: runs (``pipeline/run``) and step runs
+        (``pipeline/run/step``)."""
+        raise NotImplementedError

@@ -115,6 +115,11 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         temporary.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
         _rename_into(temporary, folder / MANIFEST, replace=True)
 
+    def manifest_folders(self) -> list[str]:
+        patterns = (f"*/*/{MANIFEST}", f"*/*/*/{MANIFEST}")
+        found = {path.parent for pattern in patterns for path in self.path.glob(pattern)}
+        return sorted(str(folder) for folder in found if not folder.name.startswith("."))
+
     def read_manifest(self, uri: str) -> dict[str, Any]:
         path = self.local_path(uri) / MANIFEST
         try:

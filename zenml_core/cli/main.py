@@ -68,6 +68,7 @@ def build_cli(plugins: PluginManager) -> click.Group:
         pipeline.pipeline,
         runs.runs,
         runs.artifacts,
+        runs.metadata,
         plugins_group,
         *components.component_groups(),
     ):

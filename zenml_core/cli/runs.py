@@ -174,3 +174,47 @@ def show_artifact(context: CLIContext, artifact_id: int, value: bool, output: st
         text = repr(artifact.load())
         document["value"] = text if len(text) <= 2000 else text[:2000] + " ..."
     print_document(document, output)
+
+
+@click.group()
+def metadata() -> None:
+    """Maintain the metadata store."""
+
+
+@metadata.command("rebuild")
+@click.option(
+    "--into",
+    "target",
+    metavar="METADATA_STORE",
+    help="A registered, empty metadata store (default: the active stack's).",
+)
+@click.pass_obj
+def rebuild_metadata(context: CLIContext, target: str | None) -> None:
+    """Rebuild runs, steps, artifacts and lineage from the artifact store's manifests."""
+    import os
+
+    from zenml_core.metadata_stores.rebuild import rebuild
+    from zenml_core.stack.builder import build_component, load_stack
+    from zenml_core.stack.component import ComponentKind
+
+    repository = context.repository()
+    stack = load_stack(repository, plugins=context.plugins)
+    store: Any = stack.metadata_store
+    if target is not None:
+        config = repository.load_config()
+        store = build_component(
+            ComponentKind.METADATA_STORE,
+            target,
+            config.component(ComponentKind.METADATA_STORE, target),
+            context.plugins.registry,
+            root=repository.root,
+            source=str(repository.config_path),
+            environ=os.environ,
+        )
+    report = rebuild(stack.artifact_store, store)
+    click.echo(
+        f"Rebuilt {report.runs} runs, {report.step_runs} step runs and {report.artifacts} "
+        f"artifacts into metadata store {store.name!r}."
+    )
+    for problem in report.problems:
+        click.echo(f"Warning: {problem}", err=True)

@@ -90,7 +90,8 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         """Record a ``cached`` step run whose outputs are those of step run ``cached_from``."""
         raise NotImplementedError
 
-    def fail_step(self, step_run_id: int, error: str) -> None:
+    def fail_step(self, step_run_id: int, error: str, inputs: dict[str, int] | None = None) -> None:
+        """Mark the step run failed with ``error``, recording the inputs it had read."""
         raise NotImplementedError
 
     def skip_step(self, run_id: str, name: str, reason: str) -> int:

@@ -336,22 +336,9 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         created: dict[str, ArtifactRecord] = {}
         with self._session(write=True):
             for output in outputs:
-                cursor = self._execute(
-                    "INSERT INTO artifact (uri, type, materializer, size, content_hash,"
-                    " producer_id, output_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        output.uri,
-                        output.type,
-                        output.materializer,
-                        output.size,
-                        output.content_hash,
-                        step_run_id,
-                        output.output_name,
-                        now,
-                    ),
-                )
+                artifact_id = self._insert_artifact(output, step_run_id, now)
                 created[output.output_name] = ArtifactRecord(
-                    id=int(cursor.lastrowid),
+                    id=artifact_id,
                     uri=output.uri,
                     type=output.type,
                     materializer=output.materializer,
@@ -368,6 +355,25 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 (StepStatus.COMPLETED, now, step_run_id),
             )
         return created
+
+    def _insert_artifact(
+        self, artifact: NewArtifact, producer: int, created_at: datetime.datetime
+    ) -> int:
+        cursor = self._execute(
+            "INSERT INTO artifact (uri, type, materializer, size, content_hash, producer_id,"
+            " output_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                artifact.uri,
+                artifact.type,
+                artifact.materializer,
+                artifact.size,
+                artifact.content_hash,
+                producer,
+                artifact.output_name,
+                created_at,
+            ),
+        )
+        return int(cursor.lastrowid)
 
     def _link(self, table: str, step_run_id: int, artifacts: dict[str, int]) -> None:
         for name, artifact_id in artifacts.items():
@@ -412,11 +418,13 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         return step_run_id
 
     @retrying
-    def fail_step(self, step_run_id: int, error: str) -> None:
-        with self._session(write=True) as m:
-            m.StepRun.update(status=StepStatus.FAILED, ended_at=utcnow(), error=error).where(
-                m.StepRun.id == step_run_id
-            ).execute()
+    def fail_step(self, step_run_id: int, error: str, inputs: dict[str, int] | None = None) -> None:
+        with self._session(write=True):
+            self._execute(
+                "UPDATE step_run SET status = ?, ended_at = ?, error = ? WHERE id = ?",
+                (StepStatus.FAILED, utcnow(), error, step_run_id),
+            )
+            self._link("step_input", step_run_id, inputs or {})
 
     @retrying
     def skip_step(self, run_id: str, name: str, reason: str) -> int:
@@ -428,6 +436,107 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 (run_id, name, StepStatus.SKIPPED, now, now, "{}", reason),
             )
             return int(cursor.lastrowid)
+
+    @retrying
+    def restore_run(
+        self,
+        document: dict[str, Any],
+        step_ids: dict[int, int],
+        artifact_ids: dict[int, int],
+        problems: list[str],
+    ) -> tuple[int, int]:
+        """Insert a run described by a run manifest, with its step runs, artifacts and links.
+
+        ``step_ids``/``artifact_ids`` map the ids in manifests to the new ones and grow as
+        runs are restored oldest first, so cached steps find the runs they reused. Returns
+        the number of step runs and artifacts inserted.
+        """
+        from zenml_core.metadata_stores.rebuild import parse_time
+
+        started = parse_time(document["started_at"]) or utcnow()
+        ended = parse_time(document.get("ended_at")) or started
+        new_artifacts = 0
+        with self._session(write=True) as m:
+            m.Pipeline.insert(
+                name=document["pipeline"], created_at=started
+            ).on_conflict_ignore().execute()
+            pipeline_id = m.Pipeline.get(m.Pipeline.name == document["pipeline"]).id
+            self._execute(
+                "INSERT INTO run (id, name, pipeline_id, status, started_at, ended_at, git_commit,"
+                " git_dirty, stack_name, stack, spec, parameters, host, pid, heartbeat_at, error,"
+                " resumed_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document["run_id"],
+                    document["name"],
+                    pipeline_id,
+                    document["status"],
+                    started,
+                    ended,
+                    document.get("git_commit"),
+                    document.get("git_dirty"),
+                    document.get("stack_name", "unknown"),
+                    _dumps(document.get("stack", {})),
+                    _dumps(document.get("spec", {})),
+                    _dumps(document.get("parameters", {})),
+                    document.get("host", "unknown"),
+                    document.get("pid", 0),
+                    ended,
+                    document.get("error"),
+                    document.get("resumed_from"),
+                ),
+            )
+            steps = sorted(document["steps"], key=lambda step: step.get("step_run_id") or 0)
+            for step in steps:
+                cursor = self._execute(
+                    "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
+                    " cached_from_id, parameters, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        document["run_id"],
+                        step["step"],
+                        step["status"],
+                        parse_time(step.get("started_at")) or started,
+                        parse_time(step.get("ended_at")) or ended,
+                        step.get("cache_key"),
+                        step_ids.get(step.get("cached_from_step_run") or -1),
+                        _dumps(step.get("parameters", {})),
+                        step.get("error"),
+                    ),
+                )
+                new_step = int(cursor.lastrowid)
+                if step.get("step_run_id") is not None:
+                    step_ids[step["step_run_id"]] = new_step
+                outputs: dict[str, int] = {}
+                for name, artifact in step.get("outputs", {}).items():
+                    if artifact["id"] not in artifact_ids:
+                        producer = step_ids.get(artifact["producer_step_run"])
+                        if producer is None:
+                            problems.append(
+                                f"run {document['name']}, step {step['step']}: output {name!r} "
+                                f"comes from a step run with no manifest; left out"
+                            )
+                            continue
+                        artifact_ids[artifact["id"]] = self._insert_artifact(
+                            NewArtifact(
+                                output_name=artifact.get("output_name", name),
+                                uri=artifact["uri"],
+                                type=artifact["type"],
+                                materializer=artifact["materializer"],
+                                size=artifact["size"],
+                                content_hash=artifact["content_hash"],
+                            ),
+                            producer,
+                            parse_time(step.get("ended_at")) or ended,
+                        )
+                        new_artifacts += 1
+                    outputs[name] = artifact_ids[artifact["id"]]
+                inputs = {
+                    name: artifact_ids[artifact["id"]]
+                    for name, artifact in step.get("inputs", {}).items()
+                    if artifact["id"] in artifact_ids
+                }
+                self._link("step_output", new_step, outputs)
+                self._link("step_input", new_step, inputs)
+        return len(steps), new_artifacts
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -300,7 +300,7 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
         detail = "".join(traceback.format_exception(exc))
         if step_run_id is None:
             step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, None)
-        metadata.fail_step(step_run_id, detail)
+        metadata.fail_step(step_run_id, detail, {name: a.id for name, a in inputs.items()})
         hook.zenml_on_step_error(**common, step_name=step_name, error=exc)
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.FAILED)
         result = outcome(StepStatus.FAILED, error=summary, error_detail=detail)

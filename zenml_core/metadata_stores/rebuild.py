@@ -1,0 +1,100 @@
+"""Rebuilding a metadata store from the manifests in an artifact store.
+
+Each run folder holds a run manifest (the run and every step run, cached and skipped ones
+too) written when the run ended; each executed step's folder holds a step manifest written
+as the step finished. A run whose process died has only step manifests: it comes back as
+``failed`` (orphaned) with the steps that finished. Ids are new; everything else (names,
+times, statuses, cache keys, parameters, artifacts, which step run produced and which read
+each artifact) is as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from attrs import define, field
+
+from zenml_core.artifact_stores.base import BaseArtifactStore
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.records import RunStatus
+from zenml_core.metadata_stores.sql import SQLMetadataStore
+
+
+class RebuildError(ZenMLError):
+    """The target store is not empty, or not a SQL store."""
+
+
+@define
+class RebuildReport:
+    runs: int = 0
+    step_runs: int = 0
+    artifacts: int = 0
+    problems: list[str] = field(factory=list)
+
+
+def _run_documents(store: BaseArtifactStore[Any]) -> list[dict[str, Any]]:
+    """One document per run, from its run manifest or, failing that, its step manifests."""
+    runs: dict[str, dict[str, Any]] = {}
+    orphan_steps: dict[str, list[dict[str, Any]]] = {}
+    for folder in store.manifest_folders():
+        document = store.read_manifest(folder)
+        if "steps" in document:
+            runs[document["run_id"]] = document
+        else:
+            orphan_steps.setdefault(document["run_id"], []).append(document)
+    for run_id, steps in orphan_steps.items():
+        if run_id in runs:
+            continue
+        first = min(steps, key=lambda step: step["started_at"])
+        runs[run_id] = {
+            "run_id": run_id,
+            "name": first.get("run_name") or f"{first['pipeline']}-{run_id[:6]}",
+            "pipeline": first["pipeline"],
+            "status": RunStatus.FAILED,
+            "error": "orphaned: the run never closed; rebuilt from the manifests of its steps",
+            "started_at": first["started_at"],
+            "ended_at": max(step["ended_at"] for step in steps),
+            "git_commit": None,
+            "git_dirty": None,
+            "stack_name": "unknown",
+            "stack": {},
+            "host": "unknown",
+            "pid": 0,
+            "parameters": {},
+            "spec": {},
+            "resumed_from": None,
+            "steps": steps,
+        }
+    return sorted(runs.values(), key=lambda run: run["started_at"])
+
+
+def rebuild(artifact_store: BaseArtifactStore[Any], metadata_store: Any) -> RebuildReport:
+    """Fill the empty ``metadata_store`` from ``artifact_store``'s manifests."""
+    if not isinstance(metadata_store, SQLMetadataStore):
+        raise RebuildError(f"metadata store {metadata_store.name!r} cannot be rebuilt into")
+    existing = metadata_store.list_runs(limit=1)
+    if existing:
+        raise RebuildError(
+            f"metadata store {metadata_store.name!r} already holds runs; rebuild into an empty "
+            "one (register a new metadata store and pass --into NAME)"
+        )
+    report = RebuildReport()
+    step_ids: dict[int, int] = {}
+    artifact_ids: dict[int, int] = {}
+    for document in _run_documents(artifact_store):
+        counts = metadata_store.restore_run(document, step_ids, artifact_ids, report.problems)
+        report.runs += 1
+        report.step_runs += counts[0]
+        report.artifacts += counts[1]
+    return report
+
+
+def parse_time(text: str | None) -> datetime.datetime | None:
+    """Manifest timestamps (ISO, UTC) as the naive UTC datetimes the database holds."""
+    if text is None:
+        return None
+    value = datetime.datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value
