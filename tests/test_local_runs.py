@@ -225,4 +225,4 @@ def test_a_returned_value_of_the_wrong_type_fails_the_step(
     with pytest.raises(
         PipelineRunFailedError, match="output 'output' is declared int but the step returned str"
     ):
-        run(pipeline(lambda: liar()), plugins, output)
+        run(pipeline(name="liar")(lambda: liar()), plugins, output)

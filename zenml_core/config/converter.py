@@ -7,8 +7,10 @@ turned into ``"None"``) and every error names the key path, the expected type an
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.v import format_exception as default_format_exception
 
@@ -82,9 +84,11 @@ def _own_error(exc: BaseException) -> ZenMLError | None:
 
 def structure(data: Any, cls: type[T], *, source: str) -> T:
     """Structure ``data`` into ``cls``; on failure raise one ConfigError naming every bad key."""
+    if attrs.has(cls) and not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: (top level): expected a mapping, got {type(data).__name__}")
     try:
         return _converter.structure(data, cls)
-    except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+    except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
         own = _own_error(exc)
         if own is not None:  # a class's own check failed: its message is already precise
             raise own from None
@@ -95,7 +99,8 @@ def structure(data: Any, cls: type[T], *, source: str) -> T:
                 problems.append(f"{_tidy_path(path)}: {message}")
         else:
             problems = [f"(top level): {exc}"]
-        raise ConfigError(f"{source}: " + "; ".join(problems)) from exc
+        message = "; ".join(problems).replace("\n", "\\n")  # one line, whatever the keys
+        raise ConfigError(f"{source}: {message}") from exc
 
 
 def unstructure(obj: Any) -> Any:

@@ -14,6 +14,16 @@ class PipelineNotFoundError(ZenMLError):
     """``FILE.py:FUNC`` does not name a pipeline."""
 
 
+def _line_in(exc: BaseException, path: Path) -> str:
+    """`` (line N)`` of the innermost frame of ``exc`` inside ``path``, if any."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return f" (line {exc.lineno})"
+    return f" (line {frames[-1].lineno})" if frames else ""
+
+
 def load_pipeline(target: str) -> Pipeline:
     """Import ``FILE.py`` as a module named after the file and return its pipeline ``FUNC``.
 
@@ -39,7 +49,15 @@ def load_pipeline(target: str) -> Pipeline:
             raise PipelineNotFoundError(f"{target!r}: cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[module_name]
+            line = _line_in(exc, path)
+            raise PipelineNotFoundError(
+                f"{target!r}: importing {path.name} raised {type(exc).__name__}: {exc}"
+                f"{line}; fix the file and try again"
+            ) from exc
     found = getattr(module, attribute, None)
     if not isinstance(found, Pipeline):
         available = sorted(

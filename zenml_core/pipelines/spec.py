@@ -14,6 +14,7 @@ Steps are listed in a topological order.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from attrs import field, frozen
@@ -110,10 +111,27 @@ class PipelineSpec:
         return cls.from_dict(json.loads(text), source=source)
 
 
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def check_name(kind: str, name: str) -> str:
+    """Pipeline, step and output names become folder names in the artifact store."""
+    if not _NAME.match(name) or ".." in name:
+        raise PipelineDefinitionError(
+            f"{kind} name {name!r} is not allowed: use letters, digits, '_', '-' and '.', "
+            "without '..' or path separators"
+        )
+    return name
+
+
 def check_graph(spec: PipelineSpec) -> None:
-    """Unique names, inputs that name known steps and outputs, steps in topological order."""
+    """Safe unique names, inputs naming known steps and outputs, steps in topological order."""
+    check_name("pipeline", spec.name)
     seen: dict[str, StepSpec] = {}
     for step in spec.steps:
+        check_name("step", step.name)
+        for output in step.outputs:
+            check_name(f"step {step.name!r}: output", output)
         if step.name in seen:
             raise PipelineDefinitionError(
                 f"pipeline {spec.name!r}: two steps are named {step.name!r}"
