@@ -180,3 +180,40 @@ def test_plugins_list_shows_distributions_and_what_they_register(
 def test_settings_that_cannot_be_read_are_refused(cli: Cli, repo: Repository) -> None:
     result = cli("orchestrator", "register", "o", "--flavor", "local", "workers", expect=1)
     assert "cannot read setting 'workers'; write --key=value" in result.stderr
+
+
+def test_secrets_are_never_shown_or_recorded(
+    cli: Cli, repo: Repository, plugins: PluginManager
+) -> None:
+    cli(
+        "metadata-store",
+        "register",
+        "team",
+        "--flavor",
+        "mysql",
+        "--database=zenml",
+        "--password=hunter2",
+    )
+    described = cli("metadata-store", "describe", "team").stdout
+    assert "hunter2" not in described and "password: '********'" in described
+    cli("stack", "register", "team", "-a", "default", "-m", "team", "-o", "default")
+    assert "hunter2" not in cli("stack", "describe", "team").stdout
+
+    from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
+    from zenml_core.pipelines.run import describe_stack
+    from zenml_core.stack.builder import load_stack
+
+    stack = load_stack(repo, plugins=plugins, environ={})
+    secret = MySQLMetadataStore(
+        name="team", config=MySQLMetadataStoreConfig(database="z", password="hunter2")
+    )
+    recorded = describe_stack(
+        type(stack)(
+            name="x",
+            artifact_store=stack.artifact_store,
+            metadata_store=secret,
+            orchestrator=stack.orchestrator,
+        )
+    )
+    assert recorded["metadata_store"]["settings"]["password"] == "********"
+    assert "hunter2" not in repr(secret.config)

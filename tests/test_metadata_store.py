@@ -153,3 +153,62 @@ def test_threads_write_concurrently_without_losing_rows(store: BaseMetadataStore
     steps = store.list_step_runs("r1")
     assert len(steps) == 100 and {s.status for s in steps} == {"completed"}
     assert len({s.cache_key for s in steps}) == 100
+
+
+def test_runs_of_dead_processes_are_reaped_on_read(
+    store: BaseMetadataStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    import zenml_core.metadata_stores.sql as sql
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead_pid = sleeper.pid
+    store.create_run(
+        run_id="here",
+        name="here",
+        pipeline="p",
+        stack_name="s",
+        stack={},
+        spec={},
+        parameters={},
+        git_commit=None,
+        git_dirty=None,
+        host=socket.gethostname(),
+        pid=dead_pid,
+    )
+    step = store.start_step("here", "work", {}, None)
+    assert store.get_run("here").status == "running"  # its process is alive
+    sleeper.kill()
+    sleeper.wait()
+    store.create_run(
+        run_id="elsewhere",
+        name="elsewhere",
+        pipeline="p",
+        stack_name="s",
+        stack={},
+        spec={},
+        parameters={},
+        git_commit=None,
+        git_dirty=None,
+        host="another-machine",
+        pid=1,
+    )
+    alive = store.get_run("elsewhere")  # recent heartbeat from another machine: left alone
+    assert alive.status == "running"
+    here = store.get_run("here")
+    assert here.status == "failed"
+    assert (
+        here.error
+        == f"orphaned: its process (pid {dead_pid} on {socket.gethostname()}) ended without closing it"
+    )
+    assert store.get_step_run(step).status == "failed"
+
+    monkeypatch.setattr(sql, "ORPHAN_AFTER", sql.datetime.timedelta(seconds=-1))
+    (reaped,) = store.reap_orphans()
+    assert reaped == "elsewhere"
+    assert store.get_run("elsewhere").error.startswith(
+        "orphaned: no heartbeat from another-machine for "
+    )
