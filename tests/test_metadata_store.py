@@ -200,10 +200,9 @@ def test_runs_of_dead_processes_are_reaped_on_read(
     assert alive.status == "running"
     here = store.get_run("here")
     assert here.status == "failed"
-    assert (
-        here.error
-        == f"orphaned: its process (pid {dead_pid} on {socket.gethostname()}) ended without closing it"
-    )
+    host = socket.gethostname()
+    expected = f"orphaned: its process (pid {dead_pid} on {host}) ended without closing it"
+    assert here.error == expected
     assert store.get_step_run(step).status == "failed"
 
     monkeypatch.setattr(sql, "ORPHAN_AFTER", sql.datetime.timedelta(seconds=-1))
