@@ -209,6 +209,21 @@ def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
 
 def run_step(context: RunContext, step_name: str) -> StepOutcome:
     """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``."""
+    outcome = _run_step(context, step_name, execute=True)
+    assert outcome is not None  # always set when executing
+    return outcome
+
+
+def try_cached(context: RunContext, step_name: str) -> StepOutcome | None:
+    """Reuse the step from the cache if possible; None (and nothing recorded) if it must run.
+
+    Orchestrators that run steps elsewhere call this first, so a cached step starts no
+    container or job.
+    """
+    return _run_step(context, step_name, execute=False)
+
+
+def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutcome | None:
     started = time.perf_counter()
     started_at = datetime.datetime.now(datetime.timezone.utc)
     spec, stack, hook = context.spec, context.stack, context.plugins.hook
@@ -264,6 +279,8 @@ def run_step(context: RunContext, step_name: str) -> StepOutcome:
             hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
             context.reporter.step(step_name, "reused" if reused is not None else "cached")
             return outcome(StepStatus.CACHED, cached_from=source_id, outputs=outputs)
+        if not execute:
+            return None
 
         step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, key)
         context.reporter.step(step_name, "started")

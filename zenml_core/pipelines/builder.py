@@ -171,7 +171,10 @@ class PipelineBuilder:
             parameters=parameters,
             inputs=inputs,
             outputs=self._outputs(name, step),
-            settings=StepSettings(enable_cache=self._enable_cache(name, step)),
+            settings=StepSettings(
+                enable_cache=self._enable_cache(name, step),
+                extra=check_parameter(name, "settings", step.settings),
+            ),
         )
         remember(spec.source, step.loadable)
         self.steps.append(spec)

@@ -43,7 +43,11 @@ class OutputSpec:
 
 @frozen
 class StepSettings:
+    """How a step runs. ``extra`` holds settings for plugins, by plugin name, e.g.
+    ``{"docker": {"memory": "2g"}}`` from ``@step(settings={"docker": {...}})``."""
+
     enable_cache: bool = True
+    extra: dict[str, Any] = field(factory=dict)
 
 
 @frozen

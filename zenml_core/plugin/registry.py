@@ -118,6 +118,17 @@ class Registry:
                 f"that provides it, then check `zenml {kind.cli_name} flavors`"
             ) from None
 
+    def flavor_of(self, kind: ComponentKind, implementation: str) -> Flavor | None:
+        """The flavor whose implementation is at ``implementation`` (``module:Class``)."""
+        return next(
+            (
+                flavor
+                for flavor in self._flavors[kind].values()
+                if flavor.implementation == implementation
+            ),
+            None,
+        )
+
     @property
     def materializers(self) -> list[MaterializerEntry]:
         return sorted(self._materializers.values(), key=lambda entry: entry.type)

@@ -71,7 +71,7 @@ def build_component(
             f"{flavor.label}: {flavor.implementation} is of kind {implementation.KIND.noun!r}, "
             f"expected {kind.noun!r}"
         )
-    return implementation(name=name, config=config, root=root)
+    return implementation(name=name, config=config, root=root, flavor=flavor.name)
 
 
 def load_stack(
@@ -109,3 +109,76 @@ def load_stack(
         for kind, component_name in stack_config.component_names().items()
     }
     return Stack(name=stack_name, **components)  # type: ignore[arg-type]  # checked by Stack
+
+
+def _flavor_name(kind: ComponentKind, component: StackComponent[Any], registry: Registry) -> str:
+    if component.flavor is not None:
+        return component.flavor
+    path = f"{type(component).__module__}:{type(component).__qualname__}"
+    flavor = registry.flavor_of(kind, path)
+    if flavor is None:
+        raise PluginError(f"{kind.noun} {component.name!r}: no registered flavor implements {path}")
+    return flavor.name
+
+
+def _secret_fields(config: Any) -> list[str]:
+    import attrs
+
+    from zenml_core.config.secrets import SECRET
+
+    return [field.name for field in attrs.fields(type(config)) if field.metadata.get(SECRET)]
+
+
+def stack_document(stack: Stack, registry: Registry) -> dict[str, Any]:
+    """The stack as plain data another process can rebuild it from, without secrets.
+
+    Secrets travel separately, as environment variables (:func:`secret_environment`).
+    """
+    from zenml_core.config.converter import unstructure
+
+    components = {}
+    for kind, component in stack.components.items():
+        settings = unstructure(component.config)
+        for name in _secret_fields(component.config):
+            settings.pop(name, None)
+        components[kind.value] = {
+            "name": component.name,
+            "flavor": _flavor_name(kind, component, registry),
+            "settings": settings,
+        }
+    return {"name": stack.name, "components": components}
+
+
+def secret_environment(stack: Stack) -> dict[str, str]:
+    """Environment variables that carry the stack's secret settings to another process."""
+    environment = {}
+    for kind, component in stack.components.items():
+        for name in _secret_fields(component.config):
+            value = getattr(component.config, name)
+            if value is not None:
+                environment[f"{kind.env_prefix}{name.upper()}"] = str(value)
+    return environment
+
+
+def stack_from_document(
+    document: dict[str, Any],
+    plugins: PluginManager,
+    *,
+    root: Path,
+    environ: Mapping[str, str] | None = None,
+) -> Stack:
+    """Rebuild a stack written by :func:`stack_document` (secrets from ``environ``)."""
+    environ = os.environ if environ is None else environ
+    components = {}
+    for kind_name, entry in document["components"].items():
+        kind = ComponentKind(kind_name)
+        components[kind.value] = build_component(
+            kind,
+            entry["name"],
+            ComponentConfig(flavor=entry["flavor"], config=entry["settings"]),
+            plugins.registry,
+            root=root,
+            source="stack document",
+            environ=environ,
+        )
+    return Stack(name=document["name"], **components)  # type: ignore[arg-type]

@@ -61,9 +61,12 @@ class StackComponent(Generic[ConfigT]):
 
     KIND: ClassVar[ComponentKind]
 
-    def __init__(self, *, name: str, config: ConfigT, root: Path | None = None) -> None:
+    def __init__(
+        self, *, name: str, config: ConfigT, root: Path | None = None, flavor: str | None = None
+    ) -> None:
         self.name = name
         self.config = config
+        self.flavor = flavor  # the registered flavor it was built from, if known
         # Relative paths in a config are relative to the repository root (or the cwd).
         self.root = root if root is not None else Path.cwd()
 

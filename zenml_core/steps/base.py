@@ -26,6 +26,7 @@ class BaseStep:
     ``enable_cache``: reuse outputs when code, parameters and inputs are unchanged.
     ``materializers``: output name -> materializer class (or import path) to override the one
     chosen by type.
+    ``settings``: settings for plugins by plugin name, e.g. ``{"docker": {"memory": "2g"}}``.
     """
 
     ENABLE_CACHE: ClassVar[bool] = True
@@ -36,10 +37,12 @@ class BaseStep:
         name: str | None = None,
         enable_cache: bool | None = None,
         materializers: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         self._name = name
         self.enable_cache = self.ENABLE_CACHE if enable_cache is None else enable_cache
         self.materializers = dict(materializers or {})
+        self.settings = dict(settings or {})
         self._signature: StepSignature | None = None
 
     def entrypoint(self, *args: Any, **kwargs: Any) -> Any:

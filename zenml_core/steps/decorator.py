@@ -50,6 +50,7 @@ def step(
     name: str | None = None,
     enable_cache: bool | None = None,
     materializers: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionStep]: ...
 
 
@@ -60,6 +61,7 @@ def step(
     name: str | None = None,
     enable_cache: bool | None = None,
     materializers: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> FunctionStep | Callable[[Callable[..., Any]], FunctionStep]:
     """Turn a typed function into a step: ``@step`` or ``@step(enable_cache=False, ...)``.
 
@@ -69,7 +71,11 @@ def step(
 
     def decorate(function: Callable[..., Any]) -> FunctionStep:
         return FunctionStep(
-            function, name=name, enable_cache=enable_cache, materializers=materializers
+            function,
+            name=name,
+            enable_cache=enable_cache,
+            materializers=materializers,
+            settings=settings,
         )
 
     return decorate(function) if function is not None else decorate

@@ -1,0 +1,64 @@
+"""Run one step of a pipeline in this process: what containers and remote jobs execute.
+
+::
+
+    python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
+        --spec spec.json --stack stack.json [--python-path DIR ...]
+
+It rebuilds the stack from the stack document (secrets come from environment variables),
+calls the same step runner as the local orchestrator, and exits 0 when the step completed
+(or came from the cache) and 1, with the error on stderr, when it failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zenml_core.entrypoint", description=__doc__)
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--run-name", required=True)
+    parser.add_argument("--step", required=True)
+    parser.add_argument("--spec", required=True, type=Path, help="the PipelineSpec JSON file")
+    parser.add_argument("--stack", required=True, type=Path, help="the stack document JSON file")
+    parser.add_argument(
+        "--python-path", action="append", default=[], help="folder to import user code from"
+    )
+    args = parser.parse_args(argv)
+    for folder in reversed(args.python_path):
+        sys.path.insert(0, folder)
+
+    from zenml_core.materializers.registry import MaterializerRegistry
+    from zenml_core.metadata_stores.records import StepStatus
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.orchestrators.step_runner import RunContext, run_step
+    from zenml_core.pipelines.spec import PipelineSpec
+    from zenml_core.plugin.manager import create_plugin_manager
+    from zenml_core.stack.builder import stack_from_document
+
+    plugins = create_plugin_manager()
+    spec = PipelineSpec.from_json(args.spec.read_text(encoding="utf-8"), source=str(args.spec))
+    document = json.loads(args.stack.read_text(encoding="utf-8"))
+    stack = stack_from_document(document, plugins, root=Path.cwd())
+    context = RunContext(
+        spec=spec,
+        run_id=args.run_id,
+        run_name=args.run_name,
+        stack=stack,
+        plugins=plugins,
+        materializers=MaterializerRegistry(plugins.registry.materializers),
+        reporter=Reporter(),
+    )
+    outcome = run_step(context, args.step)
+    if outcome.status == StepStatus.FAILED:
+        print(outcome.error_detail or outcome.error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
