@@ -1,7 +1,10 @@
-"""Base class of orchestrators."""
+"""Base class of orchestrators, and the DAG scheduling loop they share."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from zenml_core.stack.component import ComponentKind, StackComponent
@@ -24,12 +27,54 @@ class BaseOrchestrator(StackComponent[ConfigT]):
     KIND: ClassVar[ComponentKind] = ComponentKind.ORCHESTRATOR
 
     def run(self, context: RunContext) -> dict[str, StepOutcome]:
-        """Run every step of ``context.spec``; return how each one that ran ended.
-
-        A failed step must not stop independent branches; steps downstream of a failure are
-        recorded as skipped with ``context.stack.metadata_store.skip_step``.
-        """
+        """Run every step of ``context.spec``; return how each one ended (skipped included)."""
         raise NotImplementedError
+
+    def schedule(
+        self,
+        context: RunContext,
+        run_one: Callable[[str], StepOutcome],
+        workers: int | None = None,
+    ) -> dict[str, StepOutcome]:
+        """Call ``run_one`` for every step in topological order, independent steps at once.
+
+        A failed step skips the steps that depend on it; independent branches go on. When a
+        single step is ready and nothing else runs, it runs in this thread.
+        """
+        from zenml_core.metadata_stores.records import StepStatus
+
+        spec = context.spec
+        downstream = spec.downstream()
+        waiting = {step.name: len(step.upstream) for step in spec.steps}
+        order = {step.name: index for index, step in enumerate(spec.steps)}
+        ready = [step.name for step in spec.steps if not step.upstream]
+        outcomes: dict[str, StepOutcome] = {}
+        skipped: set[str] = set()
+        workers = workers or os.cpu_count() or 1
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zenml-step") as pool:
+            running: set[Future[StepOutcome]] = set()
+            while ready or running:
+                finished: list[StepOutcome] = []
+                if len(ready) == 1 and not running:
+                    finished.append(run_one(ready.pop()))
+                else:
+                    for name in sorted(ready, key=order.__getitem__):
+                        running.add(pool.submit(run_one, name))
+                    ready = []
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    finished = [future.result() for future in done]
+                for outcome in finished:
+                    outcomes[outcome.step] = outcome
+                    if outcome.status == StepStatus.FAILED:
+                        for skip in self.skip_dependants(context, outcome.step, skipped):
+                            outcomes[skip.step] = skip
+                        continue
+                    for child in downstream[outcome.step]:
+                        waiting[child] -= 1
+                        if waiting[child] == 0 and child not in skipped:
+                            ready.append(child)
+        return outcomes
 
     @staticmethod
     def skip_dependants(context: RunContext, failed: str, skipped: set[str]) -> list[StepOutcome]:
