@@ -1,0 +1,103 @@
+"""Fixtures for the Docker orchestrator tests: a real engine, an offline base image, a
+wheelhouse of zenml-core and zenml-docker, and a project whose active stack uses them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).parent
+REPOSITORY = HERE.parents[2]
+BASE_IMAGE = os.environ.get("ZENML_TEST_BASE_IMAGE", "zenml-python-base:3.11")
+REQUIRE_SERVICES = os.environ.get("ZENML_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (ZENML_REQUIRE_SERVICES=1: CI must provide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Any:
+    import docker
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as exc:
+        service_missing(f"no Docker engine ({exc}); start one with scripts/services/docker")
+    try:
+        client.images.get(BASE_IMAGE)
+    except docker.errors.ImageNotFound:
+        service_missing(f"no image {BASE_IMAGE}; build it with scripts/services/python-base-image")
+    return client
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of zenml-core, zenml-docker and their dependencies: images build offline."""
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder),
+         str(REPOSITORY), str(REPOSITORY / "plugins" / "zenml-docker")],
+        check=True,
+    )  # fmt: skip
+    return folder
+
+
+def zenml(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("zenml")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ZENML_")}
+    result = subprocess.run(
+        [str(script), *args], cwd=cwd, env=environment, capture_output=True, text=True
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def project(tmp_path: Path, docker_client: Any, wheelhouse: Path) -> Iterator[Path]:
+    """A git repository with the test pipelines whose active stack runs steps in Docker."""
+    root = tmp_path / "project"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    text = (HERE / "pipelines.py").read_text().replace("SHARED:/shared", f"{shared}:/shared")
+    (root / "pipelines.py").write_text(text)
+    zenml("init", cwd=root)
+    zenml(
+        "orchestrator", "register", "containers", "--flavor", "docker",
+        f"--base_image={BASE_IMAGE}", f"--wheelhouse={wheelhouse}", "--network=none",
+        "--environment={SHARED_SETTING: from the orchestrator}", "--keep_containers=true",
+        cwd=root,
+    )  # fmt: skip
+    zenml(
+        "stack",
+        "register",
+        "docker",
+        "-a",
+        "default",
+        "-m",
+        "default",
+        "-o",
+        "containers",
+        "--set",
+        cwd=root,
+    )
+    yield root
+    for container in docker_client.containers.list(all=True, filters={"label": "zenml.run"}):
+        container.remove(force=True)
+
+
+def copy_project(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".zen", ".git"))

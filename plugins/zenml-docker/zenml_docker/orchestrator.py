@@ -1,0 +1,248 @@
+"""The ``docker`` orchestrator: every step runs in its own container.
+
+The step image is built once per project state (see :mod:`zenml_docker.image`). For each step
+the orchestrator first asks the step runner whether the cache already has it (a cached step
+starts no container); otherwise it starts ``python -m zenml_core.entrypoint`` in a container,
+streams its output with the step's name in front, and reads how the step ended from the
+metadata store. The local artifact store and a SQLite metadata store are bind-mounted at the
+same paths; a MySQL store is reached over the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import deque
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from zenml_core.config.converter import structure
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.records import StepStatus
+from zenml_core.orchestrators.base import BaseOrchestrator
+from zenml_core.orchestrators.step_runner import RunContext, StepOutcome, try_cached
+from zenml_docker.config import DockerOrchestratorConfig, DockerStepSettings
+from zenml_docker.image import ImageRecipe, ensure_image
+
+LOG_TAIL = 15
+
+
+class DockerOrchestratorError(ZenMLError):
+    """The Docker engine is unreachable, or the stack cannot be used from containers."""
+
+
+def _distribution_requirement(distribution: str) -> str:
+    try:
+        return f"{distribution}=={version(distribution)}"
+    except PackageNotFoundError:
+        return distribution
+
+
+class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
+    """Runs each step in a container built from the project."""
+
+    def _client(self) -> Any:
+        import docker
+
+        try:
+            client = docker.from_env()
+            client.ping()
+        except docker.errors.DockerException as exc:
+            raise DockerOrchestratorError(
+                f"cannot reach a Docker engine ({exc}); start dockerd or set DOCKER_HOST"
+            ) from exc
+        return client
+
+    # -- what goes into containers ------------------------------------------------------------
+
+    def recipe(self, context: RunContext) -> ImageRecipe:
+        """The image recipe: zenml and the distributions of every flavor in the stack."""
+        registry = context.plugins.registry
+        distributions = {"zenml-core"}
+        extras = set()
+        for kind, component in context.stack.components.items():
+            flavor = registry.flavor(kind, component.flavor) if component.flavor else None
+            if flavor is not None:
+                distributions.add(flavor.distribution)
+            if flavor is not None and flavor.name == "mysql":
+                extras.add("mysql")
+        packages = sorted(_distribution_requirement(name) for name in distributions)
+        if extras:
+            packages = [
+                p.replace("zenml-core", f"zenml-core[{','.join(sorted(extras))}]", 1)
+                if p.startswith("zenml-core")
+                else p
+                for p in packages
+            ]
+        requirements = list(self.config.requirements)
+        if self.config.requirements_file:
+            path = self.resolve_path(self.config.requirements_file)
+            requirements += [
+                line.strip()
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.strip().startswith("#")
+            ]
+        wheelhouse = self.resolve_path(self.config.wheelhouse) if self.config.wheelhouse else None
+        return ImageRecipe(
+            base_image=self.config.base_image,
+            project_root=self.root.resolve(),
+            packages=tuple(packages),
+            requirements=tuple(requirements),
+            wheelhouse=wheelhouse,
+        )
+
+    def _mounts(self, context: RunContext) -> dict[str, dict[str, str]]:
+        """Bind mounts (at the same paths) for the local artifact store and SQLite store."""
+        store = context.stack.artifact_store
+        path = getattr(store, "path", None)
+        if path is None:
+            raise DockerOrchestratorError(
+                f"the docker orchestrator needs a local artifact store; {store.name!r} is not one"
+            )
+        mounts = {str(path): {"bind": str(path), "mode": "rw"}}
+        database = getattr(context.stack.metadata_store, "path", None)
+        if database is not None:
+            folder = str(Path(database).parent)
+            mounts[folder] = {"bind": folder, "mode": "rw"}
+        return mounts
+
+    def _python_path(self) -> list[str]:
+        """Folders of ``sys.path`` inside the project: where the user's modules come from."""
+        root = self.root.resolve()
+        found = []
+        for entry in sys.path:
+            folder = Path(entry or ".").resolve()
+            if folder.is_relative_to(root) and str(folder) not in found:
+                found.append(str(folder))
+        return found or [str(root)]
+
+    # -- running --------------------------------------------------------------------------------
+
+    def run(self, context: RunContext) -> dict[str, StepOutcome]:
+        from zenml_core.stack.builder import secret_environment, stack_document
+
+        client = self._client()
+        image, built = ensure_image(client, self.recipe(context), context.reporter.line)
+        if built:
+            context.reporter.line(f"built step image {image}")
+        store = context.stack.artifact_store
+        folder = Path(store.uri(context.spec.name, context.run_id, ".zenml"))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "spec.json").write_text(context.spec.to_json(), encoding="utf-8")
+        document = stack_document(context.stack, context.plugins.registry)
+        (folder / "stack.json").write_text(json.dumps(document), encoding="utf-8")
+        launch = partial(
+            self._run_step,
+            context,
+            client,
+            image,
+            folder,
+            secret_environment(context.stack),
+        )
+        return self.schedule(context, launch, self.config.parallelism)
+
+    def _run_step(
+        self,
+        context: RunContext,
+        client: Any,
+        image: str,
+        folder: Path,
+        secrets: dict[str, str],
+        name: str,
+    ) -> StepOutcome:
+        cached = try_cached(context, name)
+        if cached is not None:
+            return cached
+        step_spec = context.spec.step(name)
+        settings = structure(
+            step_spec.settings.extra.get("docker", {}),
+            DockerStepSettings,
+            source=f"step {name!r}: settings['docker']",
+        )
+        command = [
+            "python3", "-m", "zenml_core.entrypoint",
+            "--run-id", context.run_id,
+            "--run-name", context.run_name,
+            "--step", name,
+            "--spec", str(folder / "spec.json"),
+            "--stack", str(folder / "stack.json"),
+        ]  # fmt: skip
+        for entry in self._python_path():
+            command += ["--python-path", entry]
+        volumes = self._mounts(context)
+        for volume in settings.volumes:
+            host, _, rest = volume.partition(":")
+            bind, _, mode = rest.partition(":")
+            volumes[host] = {"bind": bind, "mode": mode or "rw"}
+        options: dict[str, Any] = {
+            "command": command,
+            "detach": True,
+            "environment": {**self.config.environment, **settings.environment, **secrets},
+            "volumes": volumes,
+            "working_dir": str(self.root.resolve()),
+            "user": self.config.user or f"{os.getuid()}:{os.getgid()}",
+            "labels": {"zenml.run": context.run_id, "zenml.step": name},
+        }
+        network = settings.network or self.config.network
+        if network:
+            options["network_mode"] = network
+        if settings.cpus:
+            options["nano_cpus"] = int(settings.cpus * 1e9)
+        if settings.memory:
+            options["mem_limit"] = settings.memory
+
+        started = time.perf_counter()
+        container = client.containers.run(image, **options)
+        tail: deque[str] = deque(maxlen=LOG_TAIL)
+        try:
+            for raw in container.logs(stream=True, follow=True):
+                for line in raw.decode("utf-8", "replace").splitlines():
+                    tail.append(line)
+                    prefix = f"[{name}] "
+                    context.reporter.line(line if line.startswith(prefix) else prefix + line)
+            exit_code = int(container.wait()["StatusCode"])
+        finally:
+            if not self.config.keep_containers:
+                container.remove(force=True)
+        return self._outcome(context, name, exit_code, list(tail), time.perf_counter() - started)
+
+    def _outcome(
+        self, context: RunContext, name: str, exit_code: int, tail: list[str], seconds: float
+    ) -> StepOutcome:
+        """How the step ended, from the metadata store (recording a failure if the container
+        died before it could)."""
+        metadata = context.stack.metadata_store
+        record = next((s for s in metadata.list_step_runs(context.run_id) if s.name == name), None)
+        if exit_code != 0 and (record is None or record.status == StepStatus.RUNNING):
+            error = f"the container exited with code {exit_code}; last output: " + " | ".join(tail)
+            step_run_id = (
+                record.id if record else metadata.start_step(context.run_id, name, {}, None)
+            )
+            metadata.fail_step(step_run_id, error)
+            record = metadata.get_step_run(step_run_id)
+        assert record is not None
+        outputs = metadata.step_run_outputs(record.id)
+        if record.status in (StepStatus.COMPLETED, StepStatus.CACHED):
+            context.known_outputs[name] = outputs
+        error = None
+        if record.status == StepStatus.FAILED:
+            last = (record.error or "").strip().splitlines()
+            error = last[-1] if last else f"the container exited with code {exit_code}"
+        return StepOutcome(
+            step=name,
+            status=record.status,
+            step_run_id=record.id,
+            duration_ms=seconds * 1000,
+            started_at=record.started_at,
+            error=error,
+            error_detail=record.error,
+            cached_from=record.cached_from,
+            cache_key=record.cache_key,
+            parameters=record.parameters,
+            inputs=metadata.step_run_inputs(record.id),
+            outputs=outputs,
+        )
