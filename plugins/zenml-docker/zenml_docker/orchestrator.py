@@ -218,17 +218,17 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
         metadata = context.stack.metadata_store
         record = next((s for s in metadata.list_step_runs(context.run_id) if s.name == name), None)
         if exit_code != 0 and (record is None or record.status == StepStatus.RUNNING):
-            error = f"the container exited with code {exit_code}; last output: " + " | ".join(tail)
+            reason = f"the container exited with code {exit_code}; last output: " + " | ".join(tail)
             step_run_id = (
                 record.id if record else metadata.start_step(context.run_id, name, {}, None)
             )
-            metadata.fail_step(step_run_id, error)
+            metadata.fail_step(step_run_id, reason)
             record = metadata.get_step_run(step_run_id)
         assert record is not None
         outputs = metadata.step_run_outputs(record.id)
         if record.status in (StepStatus.COMPLETED, StepStatus.CACHED):
             context.known_outputs[name] = outputs
-        error = None
+        error: str | None = None
         if record.status == StepStatus.FAILED:
             last = (record.error or "").strip().splitlines()
             error = last[-1] if last else f"the container exited with code {exit_code}"

@@ -1,0 +1,86 @@
+"""``python -m zenml_core.entrypoint``: the contract other orchestrators run steps through."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from sample_steps import arithmetic, half_broken
+
+from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
+from zenml_core.plugin.manager import PluginManager
+from zenml_core.repository import Repository
+from zenml_core.stack.builder import load_stack, secret_environment, stack_document
+from zenml_core.stack.stack import Stack
+
+TESTS = Path(__file__).parent
+
+
+def run_in_subprocesses(
+    repo: Repository, plugins: PluginManager, pipeline: object
+) -> tuple[str, dict[str, int]]:
+    """Act as an external orchestrator: record a run, then one process per step, in order."""
+    stack = load_stack(repo, plugins=plugins, environ={})
+    spec = pipeline.compile(plugins=plugins)  # type: ignore[attr-defined]
+    run_id = uuid.uuid4().hex
+    stack.metadata_store.create_run(
+        run_id=run_id, name=f"external-{run_id[:6]}", pipeline=spec.name, stack_name=stack.name,
+        stack={}, spec=spec.to_dict(), parameters=spec.parameters, git_commit=None,
+        git_dirty=None, host="elsewhere", pid=1,
+    )  # fmt: skip
+    (repo.root / "spec.json").write_text(spec.to_json())
+    (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
+    codes = {}
+    for step in spec.steps:
+        result = subprocess.run(
+            [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id,
+             "--run-name", f"external-{run_id[:6]}", "--step", step.name, "--spec", "spec.json",
+             "--stack", "stack.json", "--python-path", str(TESTS)],
+            cwd=repo.root, capture_output=True, text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("ZENML_")},
+        )  # fmt: skip
+        codes[step.name] = result.returncode
+        if step.name == "explode":
+            assert result.stderr.strip().endswith("ValueError: no odd numbers allowed")
+    return run_id, codes
+
+
+def test_each_step_in_its_own_process(repo: Repository, plugins: PluginManager) -> None:
+    run_id, codes = run_in_subprocesses(repo, plugins, arithmetic)
+    assert set(codes.values()) == {0}
+    store = load_stack(repo, plugins=plugins, environ={}).metadata_store
+    steps = {s.name: s for s in store.list_step_runs(run_id)}
+    assert {s.status for s in steps.values()} == {"completed"}
+    total = store.step_run_outputs(steps["total"].id)["output"]
+    from zenml_core.client import Client
+
+    assert Client(repo, plugins=plugins).artifact(total.id).load() == 20
+
+
+def test_a_failing_step_exits_1_with_the_error(repo: Repository, plugins: PluginManager) -> None:
+    _, codes = run_in_subprocesses(repo, plugins, half_broken)
+    assert codes["explode"] == 1 and codes["numbers"] == 0
+
+
+def test_secrets_travel_as_environment_not_in_the_document(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    stack = load_stack(repo, plugins=plugins, environ={})
+    team = MySQLMetadataStore(
+        name="team",
+        config=MySQLMetadataStoreConfig(database="z", password="s3cret"),
+        flavor="mysql",
+    )
+    mixed = Stack(
+        name="team", artifact_store=stack.artifact_store, metadata_store=team,
+        orchestrator=stack.orchestrator,
+    )  # fmt: skip
+    document = stack_document(mixed, plugins.registry)
+    assert "s3cret" not in json.dumps(document)
+    assert document["components"]["metadata_store"]["flavor"] == "mysql"
+    assert document["components"]["orchestrator"]["flavor"] == "local"  # found by class
+    assert secret_environment(mixed) == {"ZENML_METADATA_STORE__PASSWORD": "s3cret"}
