@@ -82,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
     parser.add_argument(
-        "--only", choices=["startup", "pipelines"], help="run one group of benchmarks"
+        "--only", choices=["startup", "pipelines", "docker"], help="run one group of benchmarks"
     )
     args = parser.parse_args()
     repeat = max(5, args.repeat)
@@ -105,6 +105,20 @@ def main() -> None:
             groups["pipelines"],
             ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
         )
+    if args.only in (None, "docker"):
+        sys.path.insert(0, str(Path(__file__).parent))
+        try:
+            import docker_steps
+
+            groups["docker"] = docker_steps.run_all(repeat)
+        except Exception as exc:  # no engine, no plugin: say so, measure the rest
+            print(f"\n== docker: skipped ({type(exc).__name__}: {exc})")
+        else:
+            print("\n== docker orchestrator")
+            print_table(
+                groups["docker"],
+                ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
+            )
     for name, rows in groups.items():
         output = RESULTS / f"{name}.json"
         output.write_text(

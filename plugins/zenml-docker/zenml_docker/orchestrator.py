@@ -18,7 +18,7 @@ from collections import deque
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zenml_core.config.converter import structure
 from zenml_core.errors import ZenMLError
@@ -27,6 +27,10 @@ from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.step_runner import RunContext, StepOutcome, try_cached
 from zenml_docker.config import DockerOrchestratorConfig, DockerStepSettings
 from zenml_docker.image import ImageRecipe, ensure_image
+
+if TYPE_CHECKING:
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
 
 LOG_TAIL = 15
 
@@ -60,11 +64,14 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
     # -- what goes into containers ------------------------------------------------------------
 
     def recipe(self, context: RunContext) -> ImageRecipe:
+        return self.recipe_for(context.stack, context.plugins)
+
+    def recipe_for(self, stack: Stack, plugins: PluginManager) -> ImageRecipe:
         """The image recipe: zenml and the distributions of every flavor in the stack."""
-        registry = context.plugins.registry
+        registry = plugins.registry
         distributions = {"zenml-core"}
         extras = set()
-        for kind, component in context.stack.components.items():
+        for kind, component in stack.components.items():
             flavor = registry.flavor(kind, component.flavor) if component.flavor else None
             if flavor is not None:
                 distributions.add(flavor.distribution)
