@@ -233,7 +233,10 @@ def test_entry_points_are_loaded_and_a_broken_one_is_skipped(
     assert len(messages) == 1
     assert "'broken' from zenml-broken 0.0.1 failed to load" in messages[0]
     assert "zenml_missing_dependency" in messages[0]
-    status = {info.distribution: (info.version, info.status) for info in manager.plugins}
+    ours = {"zenml-core", "zenml-tiny", "zenml-broken"}  # other installed plugins may exist
+    status = {
+        i.distribution: (i.version, i.status) for i in manager.plugins if i.distribution in ours
+    }
     assert status == {
         "zenml-core": (status["zenml-core"][0], "loaded"),
         "zenml-tiny": ("0.3.1", "loaded"),
@@ -256,7 +259,8 @@ def test_plugins_can_be_blocked_by_entry_point_or_distribution(on_path: Path, bl
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         manager = create_plugin_manager(environ={"ZENML_BLOCKED_PLUGINS": blocked})
-    assert {info.name: info.status for info in manager.plugins} == {
+    ours = {"zenml-core", "tiny", "broken"}
+    assert {i.name: i.status for i in manager.plugins if i.name in ours} == {
         "zenml-core": "loaded",
         "tiny": "blocked",
         "broken": "blocked",

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from zenml_core.errors import ZenMLError
 from zenml_core.metadata_stores.records import (
@@ -19,6 +19,8 @@ from zenml_core.metadata_stores.records import (
     RunRecord,
     StepRunRecord,
 )
+
+RecordT = TypeVar("RecordT")
 
 if TYPE_CHECKING:
     from zenml_core.plugin.manager import PluginManager
@@ -75,24 +77,28 @@ class Client:
         return resume(run, stack=self.stack, plugins=plugins, repository=self._repository)
 
 
-class PipelineRun:
-    """One run of a pipeline; ``record`` holds every recorded field."""
+class _View(Generic[RecordT]):
+    """A record plus the client to follow its links; ``record`` holds every recorded field."""
 
-    def __init__(self, client: Client, record: RunRecord) -> None:
+    def __init__(self, client: Client, record: RecordT) -> None:
         self.client = client
         self.record = record
 
     @property
-    def id(self) -> str:
-        return self.record.id
-
-    @property
     def name(self) -> str:
-        return self.record.name
+        return str(self.record.name)  # type: ignore[attr-defined]
 
     @property
     def status(self) -> str:
-        return self.record.status
+        return str(self.record.status)  # type: ignore[attr-defined]
+
+
+class PipelineRun(_View[RunRecord]):
+    """One run of a pipeline."""
+
+    @property
+    def id(self) -> str:
+        return self.record.id
 
     @property
     def steps(self) -> dict[str, StepRun]:
@@ -104,20 +110,8 @@ class PipelineRun:
         return f"<run {self.name} {self.status}>"
 
 
-class StepRun:
+class StepRun(_View[StepRunRecord]):
     """One step's execution (or cache reuse, or skip) within a run."""
-
-    def __init__(self, client: Client, record: StepRunRecord) -> None:
-        self.client = client
-        self.record = record
-
-    @property
-    def name(self) -> str:
-        return self.record.name
-
-    @property
-    def status(self) -> str:
-        return self.record.status
 
     @property
     def inputs(self) -> dict[str, Artifact]:
@@ -144,12 +138,8 @@ class StepRun:
         return f"<step run {self.name} {self.status}>"
 
 
-class Artifact:
+class Artifact(_View[ArtifactRecord]):
     """A stored output; ``load()`` reads its value back."""
-
-    def __init__(self, client: Client, record: ArtifactRecord) -> None:
-        self.client = client
-        self.record = record
 
     @property
     def id(self) -> int:
