@@ -3,7 +3,7 @@
 ::
 
     python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
-        --spec spec.json --stack stack.json [--python-path DIR ...]
+        --spec spec.json --stack stack.json [--python-path DIR ...] [--wait-for FILE]
 
 It rebuilds the stack from the stack document (secrets come from environment variables),
 calls the same step runner as the local orchestrator, and exits 0 when the step completed
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -27,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True, type=Path, help="the stack document JSON file")
     parser.add_argument(
         "--python-path", action="append", default=[], help="folder to import user code from"
+    )
+    parser.add_argument(
+        "--wait-for",
+        type=Path,
+        help="after starting up, wait until this file exists (exit at once if FILE.cancel does)",
     )
     args = parser.parse_args(argv)
     for folder in reversed(args.python_path):
@@ -53,11 +59,24 @@ def main(argv: list[str] | None = None) -> int:
         materializers=MaterializerRegistry(plugins.registry.materializers),
         reporter=Reporter(),
     )
+    if args.wait_for is not None and not _wait_for(args.wait_for):
+        return 0  # started ahead of its step, which then did not need to run here
     outcome = run_step(context, args.step)
     if outcome.status == StepStatus.FAILED:
         print(outcome.error_detail or outcome.error, file=sys.stderr)
         return 1
     return 0
+
+
+def _wait_for(go: Path) -> bool:
+    """Wait for ``go`` to appear (True) or ``go.cancel`` (False)."""
+    cancel = go.with_name(go.name + ".cancel")
+    while True:
+        if go.exists():
+            return True
+        if cancel.exists():
+            return False
+        time.sleep(0.005)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,9 @@ def write_config(project: Path) -> str:
     return "run.yaml"
 
 
-def test_a_failing_step_fails_the_run_and_skips_its_dependants(project: Path) -> None:
+def test_a_failing_step_fails_the_run_and_skips_its_dependants(
+    project: Path, docker_client: Any
+) -> None:
     result = zenml("pipeline", "run", "pipelines.py:failing", cwd=project, check=False)
     assert result.returncode == 1
     assert "step 'explode' failed: RuntimeError: this step always fails" in result.stderr
@@ -92,6 +94,9 @@ def test_a_failing_step_fails_the_run_and_skips_its_dependants(project: Path) ->
         "after": "skipped",
         "square": "completed",
     }
+    # "after" was started ahead, waiting for "explode"; it never ran and was removed.
+    steps = sorted(c.labels["zenml.step"] for c in containers_of(docker_client, run["id"]))
+    assert steps == ["explode", "source", "square"]
 
 
 def test_a_container_that_dies_is_recorded_with_its_last_output(project: Path) -> None:

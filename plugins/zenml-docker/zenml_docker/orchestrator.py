@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections import deque
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,28 +142,18 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
         (folder / "spec.json").write_text(context.spec.to_json(), encoding="utf-8")
         document = stack_document(context.stack, context.plugins.registry)
         (folder / "stack.json").write_text(json.dumps(document), encoding="utf-8")
-        launch = partial(
-            self._run_step,
-            context,
-            client,
-            image,
-            folder,
-            secret_environment(context.stack),
+        launcher = _StepLauncher(
+            self, context, client, image, folder, secret_environment(context.stack)
         )
-        return self.schedule(context, launch, self.config.parallelism)
+        try:
+            return self.schedule(context, launcher.run, self.config.parallelism)
+        finally:
+            launcher.close()
 
-    def _run_step(
-        self,
-        context: RunContext,
-        client: Any,
-        image: str,
-        folder: Path,
-        secrets: dict[str, str],
-        name: str,
-    ) -> StepOutcome:
-        cached = try_cached(context, name)
-        if cached is not None:
-            return cached
+    def container_options(
+        self, context: RunContext, folder: Path, secrets: dict[str, str], name: str, *, warm: bool
+    ) -> dict[str, Any]:
+        """``containers.create`` arguments for step ``name`` (waiting for a go file if warm)."""
         step_spec = context.spec.step(name)
         settings = structure(
             step_spec.settings.extra.get("docker", {}),
@@ -180,6 +170,8 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
         ]  # fmt: skip
         for entry in self._python_path():
             command += ["--python-path", entry]
+        if warm:
+            command += ["--wait-for", str(folder / f"go-{name}")]
         volumes = self._mounts(context)
         for volume in settings.volumes:
             host, _, rest = volume.partition(":")
@@ -187,7 +179,6 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             volumes[host] = {"bind": bind, "mode": mode or "rw"}
         options: dict[str, Any] = {
             "command": command,
-            "detach": True,
             "environment": {**self.config.environment, **settings.environment, **secrets},
             "volumes": volumes,
             "working_dir": str(self.root.resolve()),
@@ -201,21 +192,7 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             options["nano_cpus"] = int(settings.cpus * 1e9)
         if settings.memory:
             options["mem_limit"] = settings.memory
-
-        started = time.perf_counter()
-        container = client.containers.run(image, **options)
-        tail: deque[str] = deque(maxlen=LOG_TAIL)
-        try:
-            for raw in container.logs(stream=True, follow=True):
-                for line in raw.decode("utf-8", "replace").splitlines():
-                    tail.append(line)
-                    prefix = f"[{name}] "
-                    context.reporter.line(line if line.startswith(prefix) else prefix + line)
-            exit_code = int(container.wait()["StatusCode"])
-        finally:
-            if not self.config.keep_containers:
-                container.remove(force=True)
-        return self._outcome(context, name, exit_code, list(tail), time.perf_counter() - started)
+        return options
 
     def _outcome(
         self, context: RunContext, name: str, exit_code: int, tail: list[str], seconds: float
@@ -253,3 +230,96 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             inputs=metadata.step_run_inputs(record.id),
             outputs=outputs,
         )
+
+
+class _StepLauncher:
+    """Runs the step containers of one run.
+
+    While a step runs, the containers of the steps after it are started already and wait
+    (imports done, stack built) for a go file: Python's start-up overlaps the running step
+    instead of adding to it. A waiting container whose step turns out cached or skipped is
+    told to stop and removed without running anything.
+    """
+
+    def __init__(
+        self,
+        orchestrator: DockerOrchestrator,
+        context: RunContext,
+        client: Any,
+        image: str,
+        folder: Path,
+        secrets: dict[str, str],
+    ) -> None:
+        self.orchestrator = orchestrator
+        self.context = context
+        self.client = client
+        self.image = image
+        self.folder = folder
+        self.secrets = secrets
+        self.downstream = context.spec.downstream()
+        self.waiting: dict[str, Any] = {}
+        self.claimed: set[str] = set()
+        self.lock = threading.Lock()
+
+    def _start(self, name: str, *, warm: bool) -> Any:
+        options = self.orchestrator.container_options(
+            self.context, self.folder, self.secrets, name, warm=warm
+        )
+        container = self.client.containers.create(self.image, **options)
+        container.start()
+        return container
+
+    def _warm_up(self, name: str) -> None:
+        with self.lock:
+            if name in self.waiting or name in self.claimed:
+                return
+            self.claimed.add(name)
+        container = self._start(name, warm=True)
+        with self.lock:
+            self.waiting[name] = container
+
+    def _take(self, name: str) -> Any | None:
+        with self.lock:
+            self.claimed.add(name)
+            return self.waiting.pop(name, None)
+
+    def _discard(self, name: str, container: Any) -> None:
+        (self.folder / f"go-{name}.cancel").touch()
+        container.remove(force=True)
+
+    def run(self, name: str) -> StepOutcome:
+        cached = try_cached(self.context, name)
+        if cached is not None:
+            waiting = self._take(name)
+            if waiting is not None:
+                self._discard(name, waiting)
+            return cached
+        started = time.perf_counter()
+        container = self._take(name)
+        if container is None:
+            container = self._start(name, warm=False)
+        else:
+            (self.folder / f"go-{name}").touch()
+        for child in self.downstream[name]:
+            self._warm_up(child)
+        tail: deque[str] = deque(maxlen=LOG_TAIL)
+        prefix = f"[{name}] "
+        try:
+            for raw in container.logs(stream=True, follow=True):
+                for line in raw.decode("utf-8", "replace").splitlines():
+                    tail.append(line)
+                    self.context.reporter.line(line if line.startswith(prefix) else prefix + line)
+            exit_code = int(container.wait()["StatusCode"])
+        finally:
+            if not self.orchestrator.config.keep_containers:
+                container.remove(force=True)
+        seconds = time.perf_counter() - started
+        return self.orchestrator._outcome(self.context, name, exit_code, list(tail), seconds)
+
+    def close(self) -> None:
+        """Stop and remove the containers still waiting (their steps never ran)."""
+        with self.lock:
+            leftovers = list(self.waiting.items())
+            self.waiting.clear()
+        for name, container in leftovers:
+            self._discard(name, container)
