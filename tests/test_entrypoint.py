@@ -84,3 +84,39 @@ def test_secrets_travel_as_environment_not_in_the_document(
     assert document["components"]["metadata_store"]["flavor"] == "mysql"
     assert document["components"]["orchestrator"]["flavor"] == "local"  # found by class
     assert secret_environment(mixed) == {"ZENML_METADATA_STORE__PASSWORD": "s3cret"}
+
+
+def test_a_step_started_ahead_waits_for_its_go_file(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    import time
+
+    stack = load_stack(repo, plugins=plugins, environ={})
+    spec = arithmetic.compile(plugins=plugins)
+    run_id = uuid.uuid4().hex
+    stack.metadata_store.create_run(
+        run_id=run_id, name="ahead", pipeline=spec.name, stack_name=stack.name, stack={},
+        spec=spec.to_dict(), parameters={}, git_commit=None, git_dirty=None, host="x", pid=1,
+    )  # fmt: skip
+    (repo.root / "spec.json").write_text(spec.to_json())
+    (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
+
+    def start(step: str, go: Path) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id, "--run-name",
+             "ahead", "--step", step, "--spec", "spec.json", "--stack", "stack.json",
+             "--python-path", str(TESTS), "--wait-for", str(go)],
+            cwd=repo.root, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    cancelled = start("numbers", repo.root / "go-cancelled")
+    waiting = start("numbers", repo.root / "go-numbers")
+    time.sleep(1.0)
+    assert cancelled.poll() is None and waiting.poll() is None  # both wait
+    assert stack.metadata_store.list_step_runs(run_id) == []
+    (repo.root / "go-cancelled.cancel").touch()
+    assert cancelled.wait(timeout=30) == 0
+    assert stack.metadata_store.list_step_runs(run_id) == []  # it ran nothing
+    (repo.root / "go-numbers").touch()
+    assert waiting.wait(timeout=30) == 0
+    assert [s.status for s in stack.metadata_store.list_step_runs(run_id)] == ["completed"]
