@@ -101,6 +101,11 @@ class PipelineRun(_View[RunRecord]):
         return self.record.id
 
     @property
+    def metadata(self) -> dict[str, dict[str, Any]]:
+        """Metadata logged by the run's steps, by step name (steps that logged nothing left out)."""
+        return {name: step.metadata for name, step in self.steps.items() if step.metadata}
+
+    @property
     def steps(self) -> dict[str, StepRun]:
         """Step runs by step name, in the order they were recorded."""
         records = self.client.metadata.list_step_runs(self.id)
@@ -112,6 +117,13 @@ class PipelineRun(_View[RunRecord]):
 
 class StepRun(_View[StepRunRecord]):
     """One step's execution (or cache reuse, or skip) within a run."""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What the step logged with ``log_metadata`` (a cached step shows its source's)."""
+        if self.record.cached_from is not None and not self.record.metadata:
+            return self.client.step_run(self.record.cached_from).metadata
+        return self.record.metadata
 
     @property
     def inputs(self) -> dict[str, Artifact]:

@@ -73,9 +73,14 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         raise NotImplementedError
 
     def complete_step(
-        self, step_run_id: int, outputs: list[NewArtifact], inputs: dict[str, int]
+        self,
+        step_run_id: int,
+        outputs: list[NewArtifact],
+        inputs: dict[str, int],
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, ArtifactRecord]:
-        """Record the step's new output artifacts and input lineage, and mark it completed."""
+        """Record the step's new output artifacts, input lineage and logged metadata, and mark
+        it completed."""
         raise NotImplementedError
 
     def record_cached_step(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 
 class RunStatus:
@@ -62,6 +62,7 @@ class StepRunRecord:
     cached_from: int | None
     parameters: dict[str, Any]
     error: str | None
+    metadata: dict[str, Any] = field(factory=dict)
 
 
 @frozen

@@ -12,12 +12,13 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # How to bring a database from version N-1 to N, in order. Plain SQL that SQLite and MySQL
 # both accept; a test upgrades a real version-1 database (tests/fixtures/).
 MIGRATIONS: dict[int, list[str]] = {
     2: ["ALTER TABLE run ADD COLUMN resumed_from VARCHAR(64) NULL"],
+    3: ["ALTER TABLE step_run ADD COLUMN metadata TEXT NULL"],
 }
 
 
@@ -74,6 +75,7 @@ def build_models(database: Any) -> SimpleNamespace:
         cached_from = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL")
         parameters = peewee.TextField()
         error = peewee.TextField(null=True)
+        metadata = peewee.TextField(null=True)  # version 3: what the step logged
 
         class Meta:
             indexes = (

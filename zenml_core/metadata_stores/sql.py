@@ -330,7 +330,11 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     @retrying
     def complete_step(
-        self, step_run_id: int, outputs: list[NewArtifact], inputs: dict[str, int]
+        self,
+        step_run_id: int,
+        outputs: list[NewArtifact],
+        inputs: dict[str, int],
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, ArtifactRecord]:
         now = utcnow()
         created: dict[str, ArtifactRecord] = {}
@@ -351,8 +355,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             self._link("step_output", step_run_id, {n: a.id for n, a in created.items()})
             self._link("step_input", step_run_id, inputs)
             self._execute(
-                "UPDATE step_run SET status = ?, ended_at = ? WHERE id = ?",
-                (StepStatus.COMPLETED, now, step_run_id),
+                "UPDATE step_run SET status = ?, ended_at = ?, metadata = ? WHERE id = ?",
+                (StepStatus.COMPLETED, now, _dumps(metadata) if metadata else None, step_run_id),
             )
         return created
 
@@ -489,7 +493,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             for step in steps:
                 cursor = self._execute(
                     "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
-                    " cached_from_id, parameters, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " cached_from_id, parameters, error, metadata)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         document["run_id"],
                         step["step"],
@@ -500,6 +505,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                         step_ids.get(step.get("cached_from_step_run") or -1),
                         _dumps(step.get("parameters", {})),
                         step.get("error"),
+                        _dumps(step["metadata"]) if step.get("metadata") else None,
                     ),
                 )
                 new_step = int(cursor.lastrowid)
@@ -546,7 +552,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     )
     _STEP_COLUMNS = (
         "s.id, s.run_id, s.name, s.status, s.started_at, s.ended_at, s.cache_key,"
-        " s.cached_from_id, s.parameters, s.error"
+        " s.cached_from_id, s.parameters, s.error, s.metadata"
     )
 
     @staticmethod
@@ -576,6 +582,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             cached_from=row[7],
             parameters=json.loads(row[8]),
             error=row[9],
+            metadata=json.loads(row[10]) if row[10] else {},
         )
 
     def _linked_artifacts(

@@ -27,6 +27,7 @@ from zenml_core.materializers.registry import (
 from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact, StepStatus
 from zenml_core.pipelines.spec import PipelineSpec, StepSpec
 from zenml_core.steps.base import BaseStep
+from zenml_core.steps.context import StepContext, running
 from zenml_core.steps.signature import SINGLE_OUTPUT, runtime_class
 from zenml_core.utils.imports import import_object
 from zenml_core.utils.source import load_source
@@ -82,6 +83,7 @@ class StepOutcome:
     parameters: dict[str, Any] = field(factory=dict)
     inputs: dict[str, ArtifactRecord] = field(factory=dict)
     outputs: dict[str, ArtifactRecord] = field(factory=dict)
+    metadata: dict[str, Any] = field(factory=dict)
 
 
 def framework_major() -> str:
@@ -204,6 +206,7 @@ def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
         "error": outcome.error_detail or outcome.error,
         "inputs": {name: describe_artifact(a) for name, a in outcome.inputs.items()},
         "outputs": {name: describe_artifact(a) for name, a in outcome.outputs.items()},
+        "metadata": outcome.metadata,
     }
 
 
@@ -289,14 +292,17 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         types = step.signature.input_types
         for input_name, artifact in inputs.items():
             arguments[input_name] = load_artifact(stack.artifact_store, artifact, types[input_name])
-        values = _split_outputs(step, step_spec, step.call(**arguments))
+        step_context = StepContext(step_name, context.run_id, context.run_name)
+        with running(step_context):
+            returned = step.call(**arguments)
+        values = _split_outputs(step, step_spec, returned)
         output_types = step.signature.output_types
         for name, value in values.items():
             _check_type(step_spec, name, output_types[name], value)
         written = [_write_output(context, step_spec, name, value) for name, value in values.items()]
-        outputs = metadata.complete_step(step_run_id, written, input_ids)
+        outputs = metadata.complete_step(step_run_id, written, input_ids, step_context.metadata)
         context.known_outputs[step_name] = outputs
-        result = outcome(StepStatus.COMPLETED, outputs=outputs)
+        result = outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_context.metadata)
         # Beside the outputs, enough to rebuild this step run's metadata from the store alone.
         stack.artifact_store.write_manifest(
             stack.artifact_store.uri(spec.name, context.run_id, step_name),

@@ -1,0 +1,71 @@
+"""What a running step can reach: its name, its run, and a place to log metadata.
+
+::
+
+    from zenml_core.steps import log_metadata
+
+    @step
+    def train(data: pd.DataFrame) -> Model:
+        ...
+        log_metadata(epochs=history, best_loss=0.12)   # recorded with the step run
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from typing import Any
+
+from attrs import define, field
+
+from zenml_core.errors import ZenMLError
+
+_current: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
+    "zenml_step_context", default=None
+)
+
+
+@define
+class StepContext:
+    """Set by the step runner while a step's code runs."""
+
+    step_name: str
+    run_id: str
+    run_name: str
+    metadata: dict[str, Any] = field(factory=dict)
+
+
+def step_context() -> StepContext:
+    """The context of the step running now (an error outside a step)."""
+    context = _current.get()
+    if context is None:
+        raise ZenMLError("no step is running: step_context() works only inside a step's code")
+    return context
+
+
+def log_metadata(**values: Any) -> None:
+    """Record JSON values with the running step (later calls update earlier keys)."""
+    context = step_context()
+    for key, value in values.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ZenMLError(
+                f"step {context.step_name!r}: metadata {key!r} is not JSON ({exc}); log numbers, "
+                "strings, lists or dicts"
+            ) from None
+    context.metadata.update(values)
+
+
+class running:
+    """``with running(context): ...`` makes ``context`` the current step context."""
+
+    def __init__(self, context: StepContext) -> None:
+        self.context = context
+
+    def __enter__(self) -> StepContext:
+        self._token = _current.set(self.context)
+        return self.context
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
