@@ -21,7 +21,7 @@ from typing import Any
 
 from zenml_core.utils.hashing import hash_text
 
-CACHE_KEY_VERSION = "1"  # bump when the key's recipe changes
+CACHE_KEY_VERSION = "2"  # bump when the key's recipe changes
 _code_hashes: dict[int, tuple[Any, str]] = {}
 _lock = threading.Lock()
 

@@ -95,7 +95,10 @@ def framework_major() -> str:
 def instantiate(step_spec: StepSpec) -> BaseStep:
     """The step object named by the spec's source (class steps are instantiated)."""
     loaded = load_source(step_spec.source)
-    step = loaded() if isinstance(loaded, type) else loaded
+    if isinstance(loaded, type):
+        step = loaded(step_spec.config or None, name=step_spec.name)
+    else:
+        step = loaded
     if not isinstance(step, BaseStep):
         raise StepExecutionError(f"{step_spec.source} is not a step")
     return step
@@ -167,7 +170,7 @@ def step_cache_key(step: BaseStep, step_spec: StepSpec, inputs: dict[str, Artifa
     """The cache key of ``step`` with these inputs (see :mod:`zenml_core.caching`)."""
     return cache_key(
         code=code_hash(step.code_object),
-        parameters=step_spec.parameters,
+        parameters={"inputs": step_spec.parameters, "object": step_spec.config},
         inputs={name: f"{a.content_hash}|{a.materializer}" for name, a in inputs.items()},
         materializers={
             name: _materializer_identity(output.materializer)
@@ -245,7 +248,7 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
             duration_ms=(time.perf_counter() - started) * 1000,
             started_at=started_at,
             cache_key=key,
-            parameters=step_spec.parameters,
+            parameters=step_spec.recorded_parameters,
             inputs=inputs,
             **fields,
         )
@@ -276,7 +279,12 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         if hit is not None and all(stack.artifact_store.exists(a.uri) for a in hit[1].values()):
             source_id, outputs = hit
             step_run_id = metadata.record_cached_step(
-                context.run_id, step_name, step_spec.parameters, key, source_id, input_ids
+                context.run_id,
+                step_name,
+                step_spec.recorded_parameters,
+                key,
+                source_id,
+                input_ids,
             )
             context.known_outputs[step_name] = outputs
             hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
@@ -285,7 +293,9 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         if not execute:
             return None
 
-        step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, key)
+        step_run_id = metadata.start_step(
+            context.run_id, step_name, step_spec.recorded_parameters, key
+        )
         context.reporter.step(step_name, "started")
         hook.zenml_before_step_run(**common, step_name=step_name)
         arguments = dict(step_spec.parameters)
@@ -322,7 +332,9 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         )
         detail = "".join(traceback.format_exception(exc))
         if step_run_id is None:
-            step_run_id = metadata.start_step(context.run_id, step_name, step_spec.parameters, None)
+            step_run_id = metadata.start_step(
+                context.run_id, step_name, step_spec.recorded_parameters, None
+            )
         metadata.fail_step(step_run_id, detail, {name: a.id for name, a in inputs.items()})
         hook.zenml_on_step_error(**common, step_name=step_name, error=exc)
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.FAILED)

@@ -175,6 +175,7 @@ class PipelineBuilder:
                 enable_cache=self._enable_cache(name, step),
                 extra=check_parameter(name, "settings", step.settings),
             ),
+            config=check_parameter(name, "parameters", step.config),
         )
         remember(spec.source, step.loadable)
         self.steps.append(spec)

@@ -58,6 +58,12 @@ class StepSpec:
     inputs: dict[str, InputSpec] = field(factory=dict)
     outputs: dict[str, OutputSpec] = field(factory=dict)
     settings: StepSettings = field(factory=StepSettings)
+    config: dict[str, Any] = field(factory=dict)  # a step class's parameters object
+
+    @property
+    def recorded_parameters(self) -> dict[str, Any]:
+        """Parameters as recorded with a step run: the parameters object's and the inputs'."""
+        return {**self.config, **self.parameters}
 
     @property
     def upstream(self) -> list[str]:

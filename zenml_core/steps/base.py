@@ -27,12 +27,20 @@ class BaseStep:
     ``materializers``: output name -> materializer class (or import path) to override the one
     chosen by type.
     ``settings``: settings for plugins by plugin name, e.g. ``{"docker": {"memory": "2g"}}``.
+
+    A step class may declare ``PARAMETERS``, a frozen attrs class; the first constructor
+    argument (an instance of it, or a mapping) becomes ``self.parameters``. They are recorded
+    with the run, part of the cache key, and passed again when another process rebuilds the
+    step.
     """
 
     ENABLE_CACHE: ClassVar[bool] = True
+    #: The frozen attrs class of this step's parameters (``self.parameters``), if it has any.
+    PARAMETERS: ClassVar[type | None] = None
 
     def __init__(
         self,
+        parameters: Any = None,
         *,
         name: str | None = None,
         enable_cache: bool | None = None,
@@ -40,10 +48,31 @@ class BaseStep:
         settings: Mapping[str, Any] | None = None,
     ) -> None:
         self._name = name
+        self.parameters = self._parameters(parameters)
         self.enable_cache = self.ENABLE_CACHE if enable_cache is None else enable_cache
         self.materializers = dict(materializers or {})
         self.settings = dict(settings or {})
         self._signature: StepSignature | None = None
+
+    def _parameters(self, given: Any) -> Any:
+        from zenml_core.config.converter import structure
+        from zenml_core.errors import ConfigError
+
+        cls = self.PARAMETERS
+        if cls is None:
+            if given is not None:
+                raise ConfigError(f"step {self.name!r} takes no parameters object")
+            return None
+        if isinstance(given, cls):
+            return given
+        return structure(dict(given or {}), cls, source=f"step {self.name!r}: parameters")
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The parameters object as JSON data: recorded, hashed, and used to rebuild the step."""
+        from zenml_core.config.converter import unstructure
+
+        return {} if self.parameters is None else dict(unstructure(self.parameters))
 
     def entrypoint(self, *args: Any, **kwargs: Any) -> Any:
         """The step's work. Override it with a typed signature."""
