@@ -51,6 +51,7 @@ def build_cli(plugins: PluginManager) -> click.Group:
     """A fresh ``zenml`` group with the core's commands and those that plugins add."""
     from zenml_core.cli import components, pipeline, repo, runs, stack
     from zenml_core.cli.plugins import plugins_group
+    from zenml_core.cli.steps import steps_group
 
     @click.group(cls=ZenMLGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.option("--debug", is_flag=True, envvar="ZENML_DEBUG", help="Show tracebacks on errors.")
@@ -70,6 +71,7 @@ def build_cli(plugins: PluginManager) -> click.Group:
         runs.artifacts,
         runs.metadata,
         plugins_group,
+        steps_group,
         *components.component_groups(),
     ):
         cli.add_command(command)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from zenml_core.plugin import hookimpl
-from zenml_core.plugin.registry import ComponentRegistrar, MaterializerRegistrar
+from zenml_core.plugin.registry import (
+    ComponentRegistrar,
+    MaterializerRegistrar,
+    StepClassRegistrar,
+)
 
 
 @hookimpl
@@ -57,3 +61,35 @@ def zenml_register_materializers(registry: MaterializerRegistrar) -> None:
         registry.add(
             f"pandas:{name}", materializer="zenml_core.materializers.pandas:PandasMaterializer"
         )
+
+
+_STEP_CLASSES = {
+    "importers": {
+        "ImporterStep": "Base class: produce the data set (override read).",
+        "CSVImporter": "Read a CSV file (not cached: the file may change).",
+        "PackageDatasetImporter": "Load a data set that ships with a package (no download).",
+        "DataFrameImporter": "Feed an in-memory DataFrame (in-process orchestrators only).",
+    },
+    "split": {"SplitStep": "Train/eval/test by ratio, seeded, optionally stratified."},
+    "preprocessing": {
+        "PreprocessorStep": "Base class: fit on train, transform train/eval/test.",
+        "StandardScalerStep": "Scale numeric features to zero mean, unit variance.",
+        "OneHotEncoderStep": "One 0/1 column per category of categorical features.",
+    },
+    "training": {"TrainerStep": "Base class: train and eval data in, a model out."},
+    "evaluation": {
+        "EvaluatorStep": "Base class: model and test data in, metrics out (and logged).",
+        "ClassificationEvaluator": "Accuracy, precision, recall and F1.",
+    },
+}
+
+
+@hookimpl
+def zenml_register_step_classes(registry: StepClassRegistrar) -> None:
+    for module, classes in _STEP_CLASSES.items():
+        for name, description in classes.items():
+            registry.add(
+                name,
+                implementation=f"zenml_core.steps.ml.{module}:{name}",
+                description=description,
+            )

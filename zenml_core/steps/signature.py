@@ -102,6 +102,8 @@ def type_name(annotation: Any) -> str:
 
 def runtime_class(annotation: Any) -> type | None:
     """The class an ``isinstance`` check can use for ``annotation`` (None: cannot check)."""
+    if annotation is Any:  # a class since Python 3.11, but not one to check against
+        return None
     origin = typing.get_origin(annotation) or annotation
     return origin if isinstance(origin, type) and origin is not object else None
 

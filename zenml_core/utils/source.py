@@ -68,6 +68,12 @@ def load_source(source: str) -> Any:
         if source in _live:
             return _live[source]
     location, _, qualname = source.rpartition(":")
+    if "@" in qualname:
+        raise SourceError(
+            f"{source} is a step object that holds its data in the memory of the process that "
+            "defined the pipeline; it cannot run in another process (for a DataFrame, write it "
+            "to a file and use CSVImporter)"
+        )
     if "<locals>" in qualname:
         raise SourceError(
             f"{source} was defined inside a function; define steps at module level so that "
