@@ -78,9 +78,9 @@ def test_materializers_and_step_classes_are_registered(plugins: PluginManager) -
     assert [
         (m.type, m.materializer) for m in registry.materializers if m.distribution == "zenml-extras"
     ] == [("somelib:Thing", "somewhere:ThingMaterializer")]
-    assert [(s.name, s.distribution) for s in registry.step_classes] == [
-        ("FancySplit", "zenml-extras")
-    ]
+    assert [
+        (s.name, s.description) for s in registry.step_classes if s.distribution == "zenml-extras"
+    ] == [("FancySplit", "Fancy.")]
     assert registry.provided_by("zenml-extras") == [
         "materializer:somelib:Thing",
         "step-class:FancySplit",
