@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import run_zenml
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "quickstart"
+STEPS = ("importer", "split", "preprocess", "train", "evaluate")
 
 
 def test_quickstart_trains_evaluates_and_caches(git_repo: Path) -> None:
@@ -30,9 +31,9 @@ def test_quickstart_trains_evaluates_and_caches(git_repo: Path) -> None:
     metrics_line = next(line for line in first.splitlines() if line.startswith("metrics: "))
     metrics = json.loads(metrics_line.removeprefix("metrics: "))
     assert metrics["accuracy"] >= 0.9
-    for step in ("load_data", "split", "train", "evaluate"):
+    for step in STEPS:
         assert f"[{step}] started" in first
     second = run()
-    for step in ("load_data", "split", "train", "evaluate"):
+    for step in STEPS:
         assert f"[{step}] cached" in second
     assert metrics_line in second

@@ -1,6 +1,8 @@
-"""Quickstart: load a dataset that ships with scikit-learn, split it, train, evaluate.
+"""Quickstart: a SimplePipeline on a data set that ships with scikit-learn.
 
-Run it from a zenml repository (``git init && zenml init``)::
+importer -> split -> preprocess -> train -> evaluate, wired by ``SimplePipeline``; the trainer
+is a ``TrainerStep`` subclass with its own parameters. Run it from a zenml repository
+(``git init && zenml init``)::
 
     python pipeline.py                      # or: zenml pipeline run pipeline.py:quickstart
 
@@ -10,71 +12,50 @@ Run it twice: the second run reuses every step from the cache.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Any, ClassVar
 
 import pandas as pd
+from attrs import frozen
 from materializers import SklearnModelMaterializer
-from sklearn.pipeline import Pipeline
 
-from zenml_core.pipelines import pipeline
-from zenml_core.steps import step
-
-
-@step
-def load_data() -> pd.DataFrame:
-    """The Wisconsin breast-cancer data set (569 rows, 30 features), bundled with scikit-learn."""
-    from sklearn.datasets import load_breast_cancer
-
-    return load_breast_cancer(as_frame=True).frame
+from zenml_core.pipelines import SimplePipeline
+from zenml_core.steps.ml.evaluation import ClassificationEvaluator
+from zenml_core.steps.ml.importers import PackageDatasetImporter
+from zenml_core.steps.ml.preprocessing import StandardScalerStep
+from zenml_core.steps.ml.split import SplitStep
+from zenml_core.steps.ml.training import TrainerParameters, TrainerStep
 
 
-class Split(NamedTuple):
-    train: pd.DataFrame
-    test: pd.DataFrame
+@frozen
+class LogisticRegressionParameters(TrainerParameters):
+    regularization: float = 1.0
+    max_iterations: int = 1000
 
 
-@step
-def split(data: pd.DataFrame, test_fraction: float = 0.25, seed: int = 42) -> Split:
-    """A stratified train/test split with a fixed seed."""
-    from sklearn.model_selection import train_test_split
+class LogisticRegressionTrainer(TrainerStep):
+    """scikit-learn's logistic regression on the (already scaled) features."""
 
-    train, test = train_test_split(
-        data, test_size=test_fraction, random_state=seed, stratify=data["target"]
-    )
-    return Split(train, test)
+    PARAMETERS: ClassVar[type | None] = LogisticRegressionParameters
 
+    def train(self, train: pd.DataFrame, eval: pd.DataFrame) -> Any:
+        from sklearn.linear_model import LogisticRegression
 
-@step(materializers={"output": SklearnModelMaterializer})
-def train(data: pd.DataFrame, regularization: float = 1.0) -> Pipeline:
-    """Standard scaling and logistic regression."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=regularization, max_iter=1000))
-    return model.fit(data.drop(columns="target"), data["target"])
+        features, label = self.features_and_label(train)
+        model = LogisticRegression(
+            C=self.parameters.regularization, max_iter=self.parameters.max_iterations
+        )
+        return model.fit(features, label)
 
 
-@step
-def evaluate(model: Pipeline, data: pd.DataFrame) -> dict[str, float]:
-    """Accuracy, precision, recall and F1 on held-out data."""
-    from sklearn import metrics
-
-    truth = data["target"]
-    predicted = model.predict(data.drop(columns="target"))
-    return {
-        "accuracy": round(float(metrics.accuracy_score(truth, predicted)), 4),
-        "precision": round(float(metrics.precision_score(truth, predicted)), 4),
-        "recall": round(float(metrics.recall_score(truth, predicted)), 4),
-        "f1": round(float(metrics.f1_score(truth, predicted)), 4),
-    }
-
-
-@pipeline
-def quickstart(regularization: float = 1.0):
-    parts = split(load_data())
-    model = train(parts.train, regularization=regularization)
-    evaluate(model, parts.test)
+quickstart = SimplePipeline(
+    # The Wisconsin breast-cancer data set (569 rows, 30 features), bundled with scikit-learn.
+    importer=PackageDatasetImporter({"loader": "sklearn.datasets:load_breast_cancer"}),
+    splitter=SplitStep({"train": 0.7, "eval": 0.1, "test": 0.2, "stratify": "target"}),
+    preprocessor=StandardScalerStep(),
+    trainer=LogisticRegressionTrainer(materializers={"output": SklearnModelMaterializer}),
+    evaluator=ClassificationEvaluator(),
+    name="quickstart",
+)
 
 
 if __name__ == "__main__":

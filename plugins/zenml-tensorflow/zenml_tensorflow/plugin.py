@@ -1,0 +1,21 @@
+"""Entry point module: registers by import path, so listing never imports TensorFlow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zenml_core import hookimpl
+
+
+@hookimpl
+def zenml_register_step_classes(registry: Any) -> None:
+    registry.add(
+        "TensorflowFeedForwardTrainer",
+        implementation="zenml_tensorflow.trainer:TensorflowFeedForwardTrainer",
+        description="A Keras feed-forward network for tabular data (TrainerStep).",
+    )
+
+
+@hookimpl
+def zenml_register_materializers(registry: Any) -> None:
+    registry.add("keras:Model", materializer="zenml_tensorflow.materializer:KerasModelMaterializer")
