@@ -120,3 +120,18 @@ def test_a_step_started_ahead_waits_for_its_go_file(
     (repo.root / "go-numbers").touch()
     assert waiting.wait(timeout=30) == 0
     assert [s.status for s in stack.metadata_store.list_step_runs(run_id)] == ["completed"]
+
+
+def test_outputs_keep_their_declared_order_through_json(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    # The spec travels as JSON with sorted keys; "low" must still be the first field.
+    from zenml_core.client import Client
+    from zenml_core.testing.pipelines import diamond
+
+    run_id, codes = run_in_subprocesses(repo, plugins, diamond)
+    assert set(codes.values()) == {0}
+    client = Client(repo, plugins=plugins)
+    halves = client.run(run_id).steps["halves"]
+    assert halves.outputs["low"].load() == [0, 1, 2]
+    assert halves.outputs["high"].load() == [3, 4, 5]

@@ -109,7 +109,8 @@ def _materializer_identity(path: str | None) -> str:
 
 
 def _split_outputs(step: BaseStep, step_spec: StepSpec, value: Any) -> dict[str, Any]:
-    names = list(step_spec.outputs)
+    # The declared order, not the spec's: specs travel as JSON with sorted keys.
+    names = list(step.signature.output_types)
     if not names:
         return {}
     if step.signature.output_tuple is None:
