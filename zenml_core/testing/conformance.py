@@ -234,8 +234,12 @@ class OrchestratorConformance:
         assert under_test.status == "completed"
         assert {s.status for s in under_test.steps.values()} == {"completed"}
         got, expected = self.results(under_test), self.results(reference)
-        differing = sorted(k for k in expected.keys() | got.keys() if got.get(k) != expected.get(k))
-        assert not differing, f"outputs differ from the local orchestrator's: {differing} {[(k, got.get(k), expected.get(k)) for k in differing]}"
+        differing = {
+            key: (got.get(key), expected.get(key))
+            for key in expected.keys() | got.keys()
+            if got.get(key) != expected.get(key)
+        }
+        assert not differing, f"outputs differ from the local orchestrator's: {differing}"
 
     def test_a_failing_step_fails_the_run_skips_dependants_and_spares_the_rest(
         self, orchestrator_stack: Any, zenml_plugins: Any
