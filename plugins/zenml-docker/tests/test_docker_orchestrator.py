@@ -105,7 +105,7 @@ def test_a_container_that_dies_is_recorded_with_its_last_output(project: Path) -
     run = latest_run(project)
     failed = next(s for s in run["steps"] if s["step"] == "hard_exit")
     assert failed["status"] == "failed"
-    assert "the container exited with code 3" in failed["error"][0]
+    assert "the process exited with code 3" in failed["error"][0]
     assert "about to vanish" in failed["error"][0]
 
 

@@ -10,7 +10,6 @@ same paths; a MySQL store is reached over the network.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -22,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from zenml_core.config.converter import structure
 from zenml_core.errors import ZenMLError
-from zenml_core.metadata_stores.records import StepStatus
 from zenml_core.orchestrators.base import BaseOrchestrator
+from zenml_core.orchestrators.external import entrypoint_arguments, outcome_from_record
 from zenml_core.orchestrators.step_runner import RunContext, StepOutcome, try_cached
 from zenml_docker.config import DockerOrchestratorConfig, DockerStepSettings
 from zenml_docker.image import ImageRecipe, ensure_image
@@ -130,21 +129,16 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
     # -- running --------------------------------------------------------------------------------
 
     def run(self, context: RunContext) -> dict[str, StepOutcome]:
-        from zenml_core.stack.builder import secret_environment, stack_document
+        from zenml_core.orchestrators.external import write_run_documents
+        from zenml_core.stack.builder import secret_environment
 
         client = self._client()
         image, built = ensure_image(client, self.recipe(context), context.reporter.line)
         if built:
             context.reporter.line(f"built step image {image}")
-        store = context.stack.artifact_store
-        folder = Path(store.uri(context.spec.name, context.run_id, ".zenml"))
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "spec.json").write_text(context.spec.to_json(), encoding="utf-8")
-        document = stack_document(context.stack, context.plugins.registry)
-        (folder / "stack.json").write_text(json.dumps(document), encoding="utf-8")
-        launcher = _StepLauncher(
-            self, context, client, image, folder, secret_environment(context.stack)
-        )
+        folder = write_run_documents(context)
+        secrets = secret_environment(context.stack)
+        launcher = _StepLauncher(self, context, client, image, folder, secrets)
         try:
             return self.schedule(context, launcher.run, self.config.parallelism)
         finally:
@@ -161,13 +155,11 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             source=f"step {name!r}: settings['docker']",
         )
         command = [
-            "python3", "-m", "zenml_core.entrypoint",
-            "--run-id", context.run_id,
-            "--run-name", context.run_name,
-            "--step", name,
-            "--spec", str(folder / "spec.json"),
-            "--stack", str(folder / "stack.json"),
-        ]  # fmt: skip
+            "python3",
+            "-m",
+            "zenml_core.entrypoint",
+            *entrypoint_arguments(context, folder, name),
+        ]
         for entry in self._python_path():
             command += ["--python-path", entry]
         if warm:
@@ -193,43 +185,6 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
         if settings.memory:
             options["mem_limit"] = settings.memory
         return options
-
-    def _outcome(
-        self, context: RunContext, name: str, exit_code: int, tail: list[str], seconds: float
-    ) -> StepOutcome:
-        """How the step ended, from the metadata store (recording a failure if the container
-        died before it could)."""
-        metadata = context.stack.metadata_store
-        record = next((s for s in metadata.list_step_runs(context.run_id) if s.name == name), None)
-        if exit_code != 0 and (record is None or record.status == StepStatus.RUNNING):
-            reason = f"the container exited with code {exit_code}; last output: " + " | ".join(tail)
-            step_run_id = (
-                record.id if record else metadata.start_step(context.run_id, name, {}, None)
-            )
-            metadata.fail_step(step_run_id, reason)
-            record = metadata.get_step_run(step_run_id)
-        assert record is not None
-        outputs = metadata.step_run_outputs(record.id)
-        if record.status in (StepStatus.COMPLETED, StepStatus.CACHED):
-            context.known_outputs[name] = outputs
-        error: str | None = None
-        if record.status == StepStatus.FAILED:
-            last = (record.error or "").strip().splitlines()
-            error = last[-1] if last else f"the container exited with code {exit_code}"
-        return StepOutcome(
-            step=name,
-            status=record.status,
-            step_run_id=record.id,
-            duration_ms=seconds * 1000,
-            started_at=record.started_at,
-            error=error,
-            error_detail=record.error,
-            cached_from=record.cached_from,
-            cache_key=record.cache_key,
-            parameters=record.parameters,
-            inputs=metadata.step_run_inputs(record.id),
-            outputs=outputs,
-        )
 
 
 class _StepLauncher:
@@ -314,7 +269,7 @@ class _StepLauncher:
             if not self.orchestrator.config.keep_containers:
                 container.remove(force=True)
         seconds = time.perf_counter() - started
-        return self.orchestrator._outcome(self.context, name, exit_code, list(tail), seconds)
+        return outcome_from_record(self.context, name, exit_code, list(tail), seconds)
 
     def close(self) -> None:
         """Stop and remove the containers still waiting (their steps never ran)."""
