@@ -101,3 +101,23 @@ def test_errors_exit_non_zero_with_one_line(tmp_path: Path) -> None:
         f"Error: {tmp_path.resolve()} is not inside a git repository; run `git init` first "
         "(zenml records the git commit of every run)"
     ]
+
+
+def test_a_plugin_for_another_zenml_core_is_reported_and_not_loaded(
+    initialized: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "ancient-site"
+    source = Path(__file__).parent / "plugins" / "zenml-ancient"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(target), str(source)],
+        check=True,
+    )  # fmt: skip
+    listed = run_zenml("plugins", "list", "--output", "json", cwd=initialized, extra_path=target)
+    assert listed.returncode == 0, listed.stderr
+    row = next(r for r in json.loads(listed.stdout) if r["distribution"] == "zenml-ancient")
+    assert row["status"] == "incompatible" and row["provides"] == []
+    assert row["error"].startswith("it requires zenml-core<0.1, this is zenml-core 0.1")
+    assert "install a zenml-ancient built for this zenml-core" in listed.stderr
+    flavors = run_zenml("orchestrator", "flavors", cwd=initialized, extra_path=target)
+    assert "ancient" not in flavors.stdout

@@ -42,7 +42,7 @@ class PluginInfo:
     name: str
     distribution: str
     version: str
-    status: str  # loaded | blocked | failed
+    status: str  # loaded | blocked | failed | incompatible
     error: str | None = None
 
 
@@ -116,6 +116,16 @@ class PluginManager:
             version = dist.version if dist is not None else ""
             if entry_point.name in self._plugins:
                 continue  # the same distribution found twice on sys.path
+            problem = _incompatibility(dist)
+            if problem is not None:
+                self._plugins[entry_point.name] = PluginInfo(
+                    entry_point.name, distribution, version, "incompatible", problem
+                )
+                _report(
+                    f"plugin {entry_point.name!r} from {distribution} {version} is skipped: "
+                    f"{problem}; install a {distribution} built for this zenml-core"
+                )
+                continue
             if blocked_names & {_normalize(entry_point.name), _normalize(distribution)}:
                 self._pm.set_blocked(entry_point.name)
                 self._plugins[entry_point.name] = PluginInfo(
@@ -197,6 +207,31 @@ def _component_registrar_factory(
     registry: Registry, kind: ComponentKind
 ) -> Callable[[str], dict[str, Any]]:
     return lambda distribution: {"registry": ComponentRegistrar(registry, kind, distribution)}
+
+
+def _incompatibility(dist: Any) -> str | None:
+    """Why ``dist`` cannot work with this zenml-core (its requirement on it), or None."""
+    from zenml_core import __version__
+
+    if dist is None:
+        return None
+    for line in dist.requires or []:
+        requirement, _, marker = line.partition(";")
+        if "extra ==" in marker:
+            continue
+        name = requirement.strip().split("[")[0]
+        for separator in "<>=!~ (":
+            name = name.split(separator)[0]
+        if _normalize(name) != "zenml-core":
+            continue
+        try:
+            from packaging.requirements import Requirement
+        except ImportError:  # packaging is nearly always there; without it, trust the plugin
+            return None
+        specifier = Requirement(requirement).specifier
+        if specifier and not specifier.contains(__version__, prereleases=True):
+            return f"it requires zenml-core{specifier}, this is zenml-core {__version__}"
+    return None
 
 
 def _truthy(value: str | None) -> bool:
