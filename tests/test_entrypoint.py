@@ -135,3 +135,35 @@ def test_outputs_keep_their_declared_order_through_json(
     halves = client.run(run_id).steps["halves"]
     assert halves.outputs["low"].load() == [0, 1, 2]
     assert halves.outputs["high"].load() == [3, 4, 5]
+
+
+def test_the_kubeflow_executor_protocol(repo: Repository, plugins: PluginManager) -> None:
+    """With --executor-input, the step's output URIs go to the executor output file."""
+    stack = load_stack(repo, plugins=plugins, environ={})
+    spec = arithmetic.compile(plugins=plugins)
+    run_id = uuid.uuid4().hex
+    stack.metadata_store.create_run(
+        run_id=run_id, name="kfp", pipeline=spec.name, stack_name=stack.name, stack={},
+        spec=spec.to_dict(), parameters={}, git_commit=None, git_dirty=None, host="x", pid=1,
+    )  # fmt: skip
+    (repo.root / "spec.json").write_text(spec.to_json())
+    (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
+    output_file = repo.root / "kfp" / "numbers" / "executor_output.json"
+    executor_input = {
+        "inputs": {"parameterValues": {"run_id": run_id}},
+        "outputs": {
+            "parameters": {"zenml_outputs": {"outputFile": str(output_file.parent / "outs")}},
+            "outputFile": str(output_file),
+        },
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id, "--run-name", "kfp",
+         "--step", "numbers", "--spec", "spec.json", "--stack", "stack.json", "--python-path",
+         str(TESTS), "--executor-input", json.dumps(executor_input)],
+        cwd=repo.root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    written = json.loads(output_file.read_text())
+    uris = json.loads(written["parameterValues"]["zenml_outputs"])
+    recorded = stack.metadata_store.step_outputs(run_id, "numbers")
+    assert uris == {"output": recorded["output"].uri}

@@ -4,6 +4,7 @@
 
     python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
         --spec spec.json --stack stack.json [--python-path DIR ...] [--wait-for FILE]
+        [--executor-input '{{$}}']
 
 It rebuilds the stack from the stack document (secrets come from environment variables),
 calls the same step runner as the local orchestrator, and exits 0 when the step completed
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True, type=Path, help="the stack document JSON file")
     parser.add_argument(
         "--python-path", action="append", default=[], help="folder to import user code from"
+    )
+    parser.add_argument(
+        "--executor-input",
+        help="Kubeflow Pipelines' executor input (the {{$}} placeholder): the step's output "
+        "URIs are written to its executor output file",
     )
     parser.add_argument(
         "--wait-for",
@@ -65,7 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     if outcome.status == StepStatus.FAILED:
         print(outcome.error_detail or outcome.error, file=sys.stderr)
         return 1
+    if args.executor_input:
+        write_executor_output(args.executor_input, {n: a.uri for n, a in outcome.outputs.items()})
     return 0
+
+
+def write_executor_output(executor_input: str, outputs: dict[str, str]) -> None:
+    """Answer the Kubeflow Pipelines executor protocol: every declared output parameter gets
+    the step's output URIs (JSON), written to the executor output file KFP reads."""
+    document = json.loads(executor_input)
+    declared = document.get("outputs", {})
+    values = {name: json.dumps(outputs, sort_keys=True) for name in declared.get("parameters", {})}
+    output_file = Path(declared["outputFile"])
+    output_file.parent.mkdir(parents=True, exist_ok=True)
+    output_file.write_text(json.dumps({"parameterValues": values}), encoding="utf-8")
 
 
 def _wait_for(go: Path) -> bool:
