@@ -3,7 +3,8 @@
 ::
 
     python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
-        --spec spec.json --stack stack.json [--python-path DIR ...] [--wait-for FILE]
+        (--spec spec.json | --spec-json JSON) (--stack stack.json | --stack-json JSON)
+        [--python-path DIR ...] [--wait-for FILE]
         [--executor-input '{{$}}']
 
 It rebuilds the stack from the stack document (secrets come from environment variables),
@@ -25,8 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--run-name", required=True)
     parser.add_argument("--step", required=True)
-    parser.add_argument("--spec", required=True, type=Path, help="the PipelineSpec JSON file")
-    parser.add_argument("--stack", required=True, type=Path, help="the stack document JSON file")
+    spec_source = parser.add_mutually_exclusive_group(required=True)
+    spec_source.add_argument("--spec", type=Path, help="the PipelineSpec JSON file")
+    spec_source.add_argument("--spec-json", help="the PipelineSpec as JSON text")
+    stack_source = parser.add_mutually_exclusive_group(required=True)
+    stack_source.add_argument("--stack", type=Path, help="the stack document JSON file")
+    stack_source.add_argument("--stack-json", help="the stack document as JSON text")
     parser.add_argument(
         "--python-path", action="append", default=[], help="folder to import user code from"
     )
@@ -53,8 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     from zenml_core.stack.builder import stack_from_document
 
     plugins = create_plugin_manager()
-    spec = PipelineSpec.from_json(args.spec.read_text(encoding="utf-8"), source=str(args.spec))
-    document = json.loads(args.stack.read_text(encoding="utf-8"))
+    if args.spec is not None:
+        spec_text, spec_source_name = args.spec.read_text(encoding="utf-8"), str(args.spec)
+    else:
+        spec_text, spec_source_name = args.spec_json, "--spec-json"
+    spec = PipelineSpec.from_json(spec_text, source=spec_source_name)
+    document = json.loads(
+        args.stack.read_text(encoding="utf-8") if args.stack is not None else args.stack_json
+    )
     stack = stack_from_document(document, plugins, root=Path.cwd())
     context = RunContext(
         spec=spec,

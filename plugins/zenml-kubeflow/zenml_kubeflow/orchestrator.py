@@ -1,0 +1,133 @@
+"""The ``kubeflow`` orchestrator: compile the pipeline to Kubeflow Pipelines IR and run it.
+
+With ``local: true`` the compiled YAML runs on this machine with ``kfp.local.DockerRunner``
+(the step image is built locally with zenml-docker's builder; nothing is pulled). The step
+containers record into the stack's metadata store themselves (a SQLite store and the local
+artifact store are bind-mounted at the same paths), and the orchestrator reads back how each
+step ended.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zenml_docker.config import DockerOrchestratorConfig
+from zenml_docker.orchestrator import DockerOrchestrator
+
+from zenml_core.errors import ZenMLError
+from zenml_core.metadata_stores.records import StepStatus
+from zenml_core.orchestrators.base import BaseOrchestrator
+from zenml_core.orchestrators.external import outcome_from_record
+from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+from zenml_kubeflow.config import KubeflowOrchestratorConfig
+
+if TYPE_CHECKING:
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
+
+
+class KubeflowOrchestratorError(ZenMLError):
+    """The pipeline cannot be compiled or run on Kubeflow Pipelines as configured."""
+
+
+class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
+    """Compiles with the kfp SDK; runs locally with DockerRunner."""
+
+    def _images(self) -> DockerOrchestrator:
+        """zenml-docker's orchestrator, used for its image recipe and mounts."""
+        config = DockerOrchestratorConfig(
+            base_image=self.config.base_image,
+            requirements=list(self.config.requirements),
+            requirements_file=self.config.requirements_file,
+            wheelhouse=self.config.wheelhouse,
+            network=self.config.network,
+        )
+        return DockerOrchestrator(name=self.name, config=config, root=self.root, flavor="docker")
+
+    def compile(self, context_stack: Stack, plugins: PluginManager, spec: Any) -> tuple[str, str]:
+        """Build the step image and compile ``spec``; returns (image tag, YAML)."""
+        import docker
+        from zenml_docker.image import ensure_image
+
+        from zenml_core.stack.builder import stack_document
+        from zenml_kubeflow.compiler import compile_to_yaml
+
+        images = self._images()
+        image, _ = ensure_image(docker.from_env(), images.recipe_for(context_stack, plugins))
+        yaml_text = compile_to_yaml(
+            spec,
+            image=image,
+            stack_document=stack_document(context_stack, plugins.registry),
+            python_path=images._python_path(),
+        )
+        return image, yaml_text
+
+    def run(self, context: RunContext) -> dict[str, StepOutcome]:
+        if not self.config.local:
+            raise KubeflowOrchestratorError(
+                f"orchestrator {self.name!r}: submitting to a Kubeflow Pipelines API server is "
+                "not available yet; set local=true to run the compiled pipeline on this machine"
+            )
+        from kfp import components, local
+
+        from zenml_core.stack.builder import secret_environment
+
+        _, yaml_text = self.compile(context.stack, context.plugins, context.spec)
+        folder = Path(context.stack.artifact_store.local_path(
+            context.stack.artifact_store.uri(context.spec.name, context.run_id, ".zenml")
+        ))  # fmt: skip
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "pipeline.yaml").write_text(yaml_text, encoding="utf-8")
+        import docker
+
+        images = self._images()
+        mounts = [  # DockerRunner reserves `volumes` for the pipeline root
+            docker.types.Mount(target=bind["bind"], source=host, type="bind")
+            for host, bind in images._mounts(context).items()
+        ]
+        options: dict[str, Any] = {
+            "mounts": mounts,
+            "user": f"{os.getuid()}:{os.getgid()}",
+            "environment": secret_environment(context.stack),
+        }
+        if self.config.network:
+            options["network_mode"] = self.config.network
+        started = time.perf_counter()
+        local.init(
+            runner=local.DockerRunner(**options),
+            pipeline_root=str(folder / "kfp"),
+            raise_on_error=False,
+        )
+        pipeline = components.load_component_from_file(str(folder / "pipeline.yaml"))
+        pipeline(zenml_run_id=context.run_id, zenml_run_name=context.run_name)
+        return self._outcomes(context, time.perf_counter() - started)
+
+    def _outcomes(self, context: RunContext, seconds: float) -> dict[str, StepOutcome]:
+        """How each step ended, from the record; steps that never started are skipped (after
+        a failure upstream) or failed (KFP stopped the pipeline before them)."""
+        recorded = {s.name for s in context.stack.metadata_store.list_step_runs(context.run_id)}
+        outcomes: dict[str, StepOutcome] = {}
+        for step in context.spec.steps:
+            if step.name in recorded:
+                outcomes[step.name] = outcome_from_record(context, step.name, 0, [], seconds)
+                continue
+            failed_upstream = [
+                u for u in step.upstream
+                if outcomes.get(u) and outcomes[u].status in (StepStatus.FAILED, StepStatus.SKIPPED)
+            ]  # fmt: skip
+            if failed_upstream:
+                reason = f"upstream step {failed_upstream[0]!r} failed"
+                step_run_id = context.stack.metadata_store.skip_step(
+                    context.run_id, step.name, reason
+                )
+                outcomes[step.name] = StepOutcome(
+                    step.name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason
+                )
+            else:
+                outcomes[step.name] = outcome_from_record(
+                    context, step.name, 1, ["Kubeflow Pipelines stopped before this step"], 0.0
+                )
+        return outcomes
