@@ -17,9 +17,29 @@ from zenml_core.testing.conformance import OrchestratorConformance
 
 
 class TestKubeflowLocal(OrchestratorConformance):
-    """kfp.local runs one task at a time, so the parallel-branches test does not apply."""
+    """kfp.local runs one task at a time, so the parallel-branches test does not apply; and
+    it stops at the first failed task, so an independent branch may not be reached."""
 
     parallel_steps = False
+
+    def test_a_failing_step_fails_the_run_skips_dependants_and_spares_the_rest(
+        self, orchestrator_stack: Any, zenml_plugins: Any
+    ) -> None:
+        from zenml_core.pipelines.run import PipelineRunFailedError
+        from zenml_core.testing import pipelines
+
+        with pytest.raises(PipelineRunFailedError, match="conformance: this step fails"):
+            self.run(pipelines.failing, orchestrator_stack, zenml_plugins)
+        (run,) = orchestrator_stack.metadata_store.list_runs(limit=1)
+        steps = {s.name: s for s in orchestrator_stack.metadata_store.list_step_runs(run.id)}
+        assert run.status == "failed"
+        assert (steps["numbers"].status, steps["fail"].status) == ("completed", "failed")
+        assert steps["double"].status == "skipped"
+        for name in ("add", "total"):  # completed, or never reached after the failure
+            if steps[name].status == "skipped":
+                assert "not reached" in steps[name].error or "did not complete" in steps[name].error
+            else:
+                assert steps[name].status == "completed"
 
     @pytest.fixture
     def orchestrator_stack(

@@ -106,28 +106,25 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         return self._outcomes(context, time.perf_counter() - started)
 
     def _outcomes(self, context: RunContext, seconds: float) -> dict[str, StepOutcome]:
-        """How each step ended, from the record; steps that never started are skipped (after
-        a failure upstream) or failed (KFP stopped the pipeline before them)."""
-        recorded = {s.name for s in context.stack.metadata_store.list_step_runs(context.run_id)}
+        """How each step ended, from the record. kfp.local stops at the first failed task, so
+        steps that never started are recorded as skipped, saying why."""
+        metadata = context.stack.metadata_store
+        recorded = {s.name for s in metadata.list_step_runs(context.run_id)}
         outcomes: dict[str, StepOutcome] = {}
         for step in context.spec.steps:
             if step.name in recorded:
                 outcomes[step.name] = outcome_from_record(context, step.name, 0, [], seconds)
                 continue
-            failed_upstream = [
+            stopped = [
                 u for u in step.upstream
-                if outcomes.get(u) and outcomes[u].status in (StepStatus.FAILED, StepStatus.SKIPPED)
+                if outcomes[u].status in (StepStatus.FAILED, StepStatus.SKIPPED)
             ]  # fmt: skip
-            if failed_upstream:
-                reason = f"upstream step {failed_upstream[0]!r} failed"
-                step_run_id = context.stack.metadata_store.skip_step(
-                    context.run_id, step.name, reason
-                )
-                outcomes[step.name] = StepOutcome(
-                    step.name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason
-                )
+            if stopped:
+                reason = f"upstream step {stopped[0]!r} did not complete"
             else:
-                outcomes[step.name] = outcome_from_record(
-                    context, step.name, 1, ["Kubeflow Pipelines stopped before this step"], 0.0
-                )
+                reason = "not reached: kfp.local stops the pipeline at the first failed task"
+            step_run_id = metadata.skip_step(context.run_id, step.name, reason)
+            outcomes[step.name] = StepOutcome(
+                step.name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason
+            )
         return outcomes
