@@ -62,8 +62,16 @@ def test_each_step_in_its_own_process(repo: Repository, plugins: PluginManager) 
 
 
 def test_a_failing_step_exits_1_with_the_error(repo: Repository, plugins: PluginManager) -> None:
-    _, codes = run_in_subprocesses(repo, plugins, half_broken)
+    run_id, codes = run_in_subprocesses(repo, plugins, half_broken)
     assert codes["explode"] == 1 and codes["numbers"] == 0
+    # started although its upstream failed (as kfp.local does): it records itself skipped
+    assert codes["describe"] == 0
+    store = load_stack(repo, plugins=plugins, environ={}).metadata_store
+    describe = next(s for s in store.list_step_runs(run_id) if s.name == "describe")
+    assert (describe.status, describe.error) == (
+        "skipped",
+        "upstream step 'explode' did not complete",
+    )
 
 
 def test_secrets_travel_as_environment_not_in_the_document(

@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if outcome.status == StepStatus.FAILED:
         print(outcome.error_detail or outcome.error, file=sys.stderr)
         return 1
+    if outcome.status == StepStatus.SKIPPED:
+        print(f"skipped: {outcome.error}", file=sys.stderr)
+        return 0
     if args.executor_input:
         write_executor_output(args.executor_input, {n: a.uri for n, a in outcome.outputs.items()})
     return 0

@@ -230,6 +230,14 @@ def try_cached(context: RunContext, step_name: str) -> StepOutcome | None:
     return _run_step(context, step_name, execute=False)
 
 
+def _upstream_completed(context: RunContext, step_name: str) -> bool:
+    records = context.stack.metadata_store.list_step_runs(context.run_id)
+    return any(
+        r.name == step_name and r.status in (StepStatus.COMPLETED, StepStatus.CACHED)
+        for r in records
+    )
+
+
 def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutcome | None:
     started = time.perf_counter()
     started_at = datetime.datetime.now(datetime.timezone.utc)
@@ -259,6 +267,12 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         upstream_outputs = {name: context.outputs_of(name) for name in step_spec.upstream}
         for input_name, wire in step_spec.inputs.items():
             artifact = upstream_outputs[wire.step].get(wire.output)
+            if artifact is None and not _upstream_completed(context, wire.step):
+                # An orchestrator that does not gate on failures (kfp.local) started us anyway.
+                reason = f"upstream step {wire.step!r} did not complete"
+                step_run_id = metadata.skip_step(context.run_id, step_name, reason)
+                context.reporter.step(step_name, f"skipped ({reason})")
+                return outcome(StepStatus.SKIPPED, error=reason)
             if artifact is None:
                 raise StepExecutionError(
                     f"input {input_name!r}: step {wire.step!r} has no output {wire.output!r} "
