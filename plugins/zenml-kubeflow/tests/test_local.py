@@ -58,3 +58,27 @@ class TestKubeflowLocal(OrchestratorConformance):
             metadata_store=local.metadata_store,
             orchestrator=orchestrator,
         )
+
+
+def test_without_local_mode_the_run_fails_saying_why(
+    zenml_project: Repository, zenml_plugins: Any
+) -> None:
+    import io
+
+    from zenml_kubeflow.orchestrator import KubeflowOrchestratorError
+
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.testing.pipelines import linear
+
+    local = load_stack(zenml_project, plugins=zenml_plugins, environ={})
+    orchestrator = KubeflowOrchestrator(
+        name="kfp", config=KubeflowOrchestratorConfig(), root=zenml_project.root, flavor="kubeflow"
+    )
+    stack = Stack(
+        name="remote", artifact_store=local.artifact_store,
+        metadata_store=local.metadata_store, orchestrator=orchestrator,
+    )  # fmt: skip
+    with pytest.raises(KubeflowOrchestratorError, match="not available yet; set local=true"):
+        linear.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
+    (run,) = local.metadata_store.list_runs()
+    assert run.status == "failed"  # recorded, never left running

@@ -10,19 +10,14 @@ class KubeflowOrchestratorConfig:
     """Settings of the ``kubeflow`` orchestrator.
 
     - ``local``: run the compiled pipeline on this machine with ``kfp.local.DockerRunner``
-      (the step image must exist locally; nothing is pulled).
-    - ``host``, ``experiment``, ``namespace``, ``registry``, ``wait``: for a KFP API server.
+      (the step image must exist locally; nothing is pulled). Submitting to a KFP API server
+      is not built yet, so this must be true to run (compiling works either way).
     - ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``: the step image,
       built with zenml-docker's image builder.
     - ``network``: the network mode of local step containers.
     """
 
     local: bool = False
-    host: str | None = None
-    experiment: str = "zenml"
-    namespace: str | None = None
-    registry: str | None = None
-    wait: bool = True
     base_image: str = "python:3.11-slim"
     requirements: list[str] = field(factory=list)
     requirements_file: str | None = None
