@@ -10,14 +10,20 @@ class KubeflowOrchestratorConfig:
     """Settings of the ``kubeflow`` orchestrator.
 
     - ``local``: run the compiled pipeline on this machine with ``kfp.local.DockerRunner``
-      (the step image must exist locally; nothing is pulled). Submitting to a KFP API server
-      is not built yet, so this must be true to run (compiling works either way).
+      (the step image must exist locally; nothing is pulled).
+    - ``host``: otherwise, the KFP API server to submit to (``experiment``, ``namespace``);
+      the orchestrator waits up to ``timeout`` seconds for the run to end. The cluster must
+      be able to pull the step image and reach the stack's stores.
     - ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``: the step image,
       built with zenml-docker's image builder.
     - ``network``: the network mode of local step containers.
     """
 
     local: bool = False
+    host: str | None = None
+    experiment: str = "zenml"
+    namespace: str | None = None
+    timeout: int = 3600
     base_image: str = "python:3.11-slim"
     requirements: list[str] = field(factory=list)
     requirements_file: str | None = None

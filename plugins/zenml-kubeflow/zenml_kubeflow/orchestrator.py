@@ -22,6 +22,7 @@ from zenml_core.metadata_stores.records import StepStatus
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.external import outcome_from_record
 from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+from zenml_kubeflow.compiler import RUN_ID, RUN_NAME
 from zenml_kubeflow.config import KubeflowOrchestratorConfig
 
 if TYPE_CHECKING:
@@ -65,22 +66,67 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         )
         return image, yaml_text
 
-    def run(self, context: RunContext) -> dict[str, StepOutcome]:
-        if not self.config.local:
-            raise KubeflowOrchestratorError(
-                f"orchestrator {self.name!r}: submitting to a Kubeflow Pipelines API server is "
-                "not available yet; set local=true to run the compiled pipeline on this machine"
-            )
-        from kfp import components, local
-
-        from zenml_core.stack.builder import secret_environment
-
+    def _write_pipeline(self, context: RunContext) -> Path:
         _, yaml_text = self.compile(context.stack, context.plugins, context.spec)
         folder = Path(context.stack.artifact_store.local_path(
             context.stack.artifact_store.uri(context.spec.name, context.run_id, ".zenml")
         ))  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "pipeline.yaml").write_text(yaml_text, encoding="utf-8")
+        return folder
+
+    def run(self, context: RunContext) -> dict[str, StepOutcome]:
+        if self.config.local:
+            return self._run_locally(context)
+        if self.config.host:
+            return self._submit(context)
+        raise KubeflowOrchestratorError(
+            f"orchestrator {self.name!r} has neither a KFP API server (host=...) nor local=true; "
+            f"set one: `zenml orchestrator delete {self.name}` and register it again"
+        )
+
+    def _submit(self, context: RunContext) -> dict[str, StepOutcome]:
+        """Create a run from the compiled package in the experiment, and wait for its end."""
+        import kfp
+
+        folder = self._write_pipeline(context)
+        started = time.perf_counter()
+        try:
+            client = kfp.Client(host=self.config.host, namespace=self.config.namespace)
+            submitted = client.create_run_from_pipeline_package(
+                str(folder / "pipeline.yaml"),
+                arguments={RUN_ID: context.run_id, RUN_NAME: context.run_name},
+                run_name=context.run_name,
+                experiment_name=self.config.experiment,
+                namespace=self.config.namespace,
+                enable_caching=False,
+            )
+        except Exception as exc:  # the API server's answer, whatever its type
+            summary = " ".join(str(exc).split())[:300]
+            raise KubeflowOrchestratorError(
+                f"submitting to the KFP API server at {self.config.host} failed: {summary}"
+            ) from exc
+        context.reporter.line(
+            f"submitted to {self.config.host} as KFP run {submitted.run_id} "
+            f"(experiment {self.config.experiment!r}); waiting for it to end"
+        )
+        remote = client.wait_for_run_completion(submitted.run_id, timeout=self.config.timeout)
+        state = str(getattr(remote, "state", "UNKNOWN"))
+        if state != "SUCCEEDED":
+            detail = getattr(getattr(remote, "error", None), "message", None)
+            raise KubeflowOrchestratorError(
+                f"KFP run {submitted.run_id} ended {state}"
+                + (f": {detail}" if detail else "")
+                + f"; see {self.config.host}/#/runs/details/{submitted.run_id}"
+            )
+        return self._outcomes(context, time.perf_counter() - started)
+
+    def _run_locally(self, context: RunContext) -> dict[str, StepOutcome]:
+        from kfp import components, local
+
+        from zenml_core.stack.builder import secret_environment
+
+        folder = self._write_pipeline(context)
         import docker
 
         images = self._images()

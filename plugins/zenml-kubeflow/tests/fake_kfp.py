@@ -1,0 +1,89 @@
+"""A fake Kubeflow Pipelines API server (v2beta1 REST) on 127.0.0.1 that records requests.
+
+It answers the calls ``kfp.Client`` makes to submit and watch a run: health check,
+experiment lookup and creation, run creation, run polling. The final state of runs, and an
+error for run creation, are set by the test.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+class FakeKFP:
+    def __init__(self, final_state: str = "SUCCEEDED", error: str | None = None) -> None:
+        self.final_state = final_state
+        self.error = error
+        self.fail_run_creation = False
+        self.requests: list[tuple[str, str, Any]] = []
+        self.experiments: dict[str, dict[str, Any]] = {}
+        self.runs: dict[str, dict[str, Any]] = {}
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self, code: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                fake.requests.append(("GET", url.path, parse_qs(url.query)))
+                if url.path == "/apis/v2beta1/healthz":
+                    return self._answer(200, {"multi_user": False})
+                if url.path == "/apis/v2beta1/experiments":
+                    wanted = json.loads(parse_qs(url.query)["filter"][0])["predicates"][0]
+                    found = [e for e in fake.experiments.values()
+                             if e["display_name"] == wanted["stringValue"]]  # fmt: skip
+                    return self._answer(200, {"experiments": found, "total_size": len(found)})
+                if url.path.startswith("/apis/v2beta1/runs/"):
+                    run = fake.runs[url.path.rsplit("/", 1)[1]]
+                    state = {**run, "state": fake.final_state}
+                    if fake.error:
+                        state["error"] = {"code": 2, "message": fake.error}
+                    return self._answer(200, state)
+                return self._answer(404, {"error": f"no route {url.path}"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append(("POST", self.path, body))
+                if self.path == "/apis/v2beta1/experiments":
+                    experiment = {**body, "experiment_id": f"exp-{len(fake.experiments) + 1}"}
+                    fake.experiments[experiment["experiment_id"]] = experiment
+                    return self._answer(200, experiment)
+                if self.path == "/apis/v2beta1/runs":
+                    if fake.fail_run_creation:
+                        return self._answer(500, {"error": "the cluster is full", "code": 13})
+                    run = {**body, "run_id": f"run-{len(fake.runs) + 1}", "state": "PENDING"}
+                    fake.runs[run["run_id"]] = run
+                    return self._answer(200, run)
+                return self._answer(404, {"error": f"no route {self.path}"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeKFP:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def posted(self, path: str) -> list[Any]:
+        return [body for method, p, body in self.requests if method == "POST" and p == path]
