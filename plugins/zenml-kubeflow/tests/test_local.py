@@ -60,7 +60,7 @@ class TestKubeflowLocal(OrchestratorConformance):
         )
 
 
-def test_without_local_mode_the_run_fails_saying_why(
+def test_with_neither_a_server_nor_local_mode_the_run_fails_saying_why(
     zenml_project: Repository, zenml_plugins: Any
 ) -> None:
     import io
@@ -78,7 +78,9 @@ def test_without_local_mode_the_run_fails_saying_why(
         name="remote", artifact_store=local.artifact_store,
         metadata_store=local.metadata_store, orchestrator=orchestrator,
     )  # fmt: skip
-    with pytest.raises(KubeflowOrchestratorError, match="not available yet; set local=true"):
+    with pytest.raises(
+        KubeflowOrchestratorError, match=r"neither a KFP API server \(host=...\) nor local=true"
+    ):
         linear.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
     (run,) = local.metadata_store.list_runs()
     assert run.status == "failed"  # recorded, never left running
