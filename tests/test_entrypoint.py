@@ -12,6 +12,7 @@ from pathlib import Path
 from sample_steps import arithmetic, half_broken
 
 from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
+from zenml_core.pipelines.spec import PipelineSpec
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 from zenml_core.stack.builder import load_stack, secret_environment, stack_document
@@ -20,25 +21,33 @@ from zenml_core.stack.stack import Stack
 TESTS = Path(__file__).parent
 
 
-def run_in_subprocesses(
-    repo: Repository, plugins: PluginManager, pipeline: object
-) -> tuple[str, dict[str, int]]:
-    """Act as an external orchestrator: record a run, then one process per step, in order."""
+def prepare_run(
+    repo: Repository, plugins: PluginManager, pipeline: object, name: str
+) -> tuple[Stack, PipelineSpec, str]:
+    """Record a run as an external orchestrator would, and write its spec and stack files."""
     stack = load_stack(repo, plugins=plugins, environ={})
     spec = pipeline.compile(plugins=plugins)  # type: ignore[attr-defined]
     run_id = uuid.uuid4().hex
     stack.metadata_store.create_run(
-        run_id=run_id, name=f"external-{run_id[:6]}", pipeline=spec.name, stack_name=stack.name,
-        stack={}, spec=spec.to_dict(), parameters=spec.parameters, git_commit=None,
-        git_dirty=None, host="elsewhere", pid=1,
+        run_id=run_id, name=name, pipeline=spec.name, stack_name=stack.name, stack={},
+        spec=spec.to_dict(), parameters=spec.parameters, git_commit=None, git_dirty=None,
+        host="elsewhere", pid=1,
     )  # fmt: skip
     (repo.root / "spec.json").write_text(spec.to_json())
     (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
+    return stack, spec, run_id
+
+
+def run_in_subprocesses(
+    repo: Repository, plugins: PluginManager, pipeline: object
+) -> tuple[str, dict[str, int]]:
+    """Act as an external orchestrator: record a run, then one process per step, in order."""
+    _, spec, run_id = prepare_run(repo, plugins, pipeline, "external")
     codes = {}
     for step in spec.steps:
         result = subprocess.run(
             [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id,
-             "--run-name", f"external-{run_id[:6]}", "--step", step.name, "--spec", "spec.json",
+             "--run-name", "external", "--step", step.name, "--spec", "spec.json",
              "--stack", "stack.json", "--python-path", str(TESTS)],
             cwd=repo.root, capture_output=True, text=True,
             env={k: v for k, v in os.environ.items() if not k.startswith("ZENML_")},
@@ -99,15 +108,7 @@ def test_a_step_started_ahead_waits_for_its_go_file(
 ) -> None:
     import time
 
-    stack = load_stack(repo, plugins=plugins, environ={})
-    spec = arithmetic.compile(plugins=plugins)
-    run_id = uuid.uuid4().hex
-    stack.metadata_store.create_run(
-        run_id=run_id, name="ahead", pipeline=spec.name, stack_name=stack.name, stack={},
-        spec=spec.to_dict(), parameters={}, git_commit=None, git_dirty=None, host="x", pid=1,
-    )  # fmt: skip
-    (repo.root / "spec.json").write_text(spec.to_json())
-    (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
+    stack, _, run_id = prepare_run(repo, plugins, arithmetic, "ahead")
 
     def start(step: str, go: Path) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -147,15 +148,7 @@ def test_outputs_keep_their_declared_order_through_json(
 
 def test_the_kubeflow_executor_protocol(repo: Repository, plugins: PluginManager) -> None:
     """With --executor-input, the step's output URIs go to the executor output file."""
-    stack = load_stack(repo, plugins=plugins, environ={})
-    spec = arithmetic.compile(plugins=plugins)
-    run_id = uuid.uuid4().hex
-    stack.metadata_store.create_run(
-        run_id=run_id, name="kfp", pipeline=spec.name, stack_name=stack.name, stack={},
-        spec=spec.to_dict(), parameters={}, git_commit=None, git_dirty=None, host="x", pid=1,
-    )  # fmt: skip
-    (repo.root / "spec.json").write_text(spec.to_json())
-    (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
+    stack, _, run_id = prepare_run(repo, plugins, arithmetic, "kfp")
     output_file = repo.root / "kfp" / "numbers" / "executor_output.json"
     executor_input = {
         "inputs": {"parameterValues": {"run_id": run_id}},
