@@ -17,11 +17,17 @@ def secret_field(**kwargs: Any) -> Any:
     return attrs.field(metadata={SECRET: True}, repr=False, **kwargs)
 
 
+def secret_fields(config: Any) -> list[str]:
+    """Names of the secret fields of a config object."""
+    if not attrs.has(type(config)):
+        return []
+    return [field.name for field in attrs.fields(type(config)) if field.metadata.get(SECRET)]
+
+
 def public_settings(config: Any) -> dict[str, Any]:
     """``config`` as plain data with every secret that is set replaced by ``********``."""
     data: dict[str, Any] = unstructure(config)
-    if attrs.has(type(config)):
-        for field in attrs.fields(type(config)):
-            if field.metadata.get(SECRET) and data.get(field.name) is not None:
-                data[field.name] = MASK
+    for name in secret_fields(config):
+        if data.get(name) is not None:
+            data[name] = MASK
     return data

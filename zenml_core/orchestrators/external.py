@@ -13,14 +13,21 @@ if TYPE_CHECKING:
     from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
 
 
-def write_run_documents(context: RunContext) -> Path:
-    """Write the spec and the stack document into the run's ``.zenml`` folder of the (local)
-    artifact store; returns the folder. Secrets are not written (see ``secret_environment``)."""
-    from zenml_core.stack.builder import stack_document
-
+def run_folder(context: RunContext) -> Path:
+    """The run's ``.zenml`` folder in the (local) artifact store, for files steps elsewhere
+    read; created if missing."""
     store = context.stack.artifact_store
     folder = Path(store.local_path(store.uri(context.spec.name, context.run_id, ".zenml")))
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_run_documents(context: RunContext) -> Path:
+    """Write the spec and the stack document into :func:`run_folder`; returns the folder.
+    Secrets are not written (see ``secret_environment``)."""
+    from zenml_core.stack.builder import stack_document
+
+    folder = run_folder(context)
     (folder / "spec.json").write_text(context.spec.to_json(), encoding="utf-8")
     document = stack_document(context.stack, context.plugins.registry)
     (folder / "stack.json").write_text(json.dumps(document), encoding="utf-8")

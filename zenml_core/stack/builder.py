@@ -121,25 +121,18 @@ def _flavor_name(kind: ComponentKind, component: StackComponent[Any], registry: 
     return flavor.name
 
 
-def _secret_fields(config: Any) -> list[str]:
-    import attrs
-
-    from zenml_core.config.secrets import SECRET
-
-    return [field.name for field in attrs.fields(type(config)) if field.metadata.get(SECRET)]
-
-
 def stack_document(stack: Stack, registry: Registry) -> dict[str, Any]:
     """The stack as plain data another process can rebuild it from, without secrets.
 
     Secrets travel separately, as environment variables (:func:`secret_environment`).
     """
     from zenml_core.config.converter import unstructure
+    from zenml_core.config.secrets import secret_fields
 
     components = {}
     for kind, component in stack.components.items():
         settings = unstructure(component.config)
-        for name in _secret_fields(component.config):
+        for name in secret_fields(component.config):
             settings.pop(name, None)
         components[kind.value] = {
             "name": component.name,
@@ -151,9 +144,11 @@ def stack_document(stack: Stack, registry: Registry) -> dict[str, Any]:
 
 def secret_environment(stack: Stack) -> dict[str, str]:
     """Environment variables that carry the stack's secret settings to another process."""
+    from zenml_core.config.secrets import secret_fields
+
     environment = {}
     for kind, component in stack.components.items():
-        for name in _secret_fields(component.config):
+        for name in secret_fields(component.config):
             value = getattr(component.config, name)
             if value is not None:
                 environment[f"{kind.env_prefix}{name.upper()}"] = str(value)

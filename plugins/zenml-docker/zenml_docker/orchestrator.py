@@ -101,7 +101,7 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             wheelhouse=wheelhouse,
         )
 
-    def _mounts(self, context: RunContext) -> dict[str, dict[str, str]]:
+    def mounts(self, context: RunContext) -> dict[str, dict[str, str]]:
         """Bind mounts (at the same paths) for the local artifact store and SQLite store."""
         store = context.stack.artifact_store
         path = getattr(store, "path", None)
@@ -116,7 +116,7 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             mounts[folder] = {"bind": folder, "mode": "rw"}
         return mounts
 
-    def _python_path(self) -> list[str]:
+    def python_path(self) -> list[str]:
         """Folders of ``sys.path`` inside the project: where the user's modules come from."""
         root = self.root.resolve()
         found = []
@@ -160,11 +160,11 @@ class DockerOrchestrator(BaseOrchestrator[DockerOrchestratorConfig]):
             "zenml_core.entrypoint",
             *entrypoint_arguments(context, folder, name),
         ]
-        for entry in self._python_path():
+        for entry in self.python_path():
             command += ["--python-path", entry]
         if warm:
             command += ["--wait-for", str(folder / f"go-{name}")]
-        volumes = self._mounts(context)
+        volumes = self.mounts(context)
         for volume in settings.volumes:
             host, _, rest = volume.partition(":")
             bind, _, mode = rest.partition(":")

@@ -20,7 +20,7 @@ from zenml_docker.orchestrator import DockerOrchestrator
 from zenml_core.errors import ZenMLError
 from zenml_core.metadata_stores.records import StepStatus
 from zenml_core.orchestrators.base import BaseOrchestrator
-from zenml_core.orchestrators.external import outcome_from_record
+from zenml_core.orchestrators.external import outcome_from_record, run_folder
 from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
 from zenml_kubeflow.compiler import RUN_ID, RUN_NAME
 from zenml_kubeflow.config import KubeflowOrchestratorConfig
@@ -48,7 +48,7 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         )
         return DockerOrchestrator(name=self.name, config=config, root=self.root, flavor="docker")
 
-    def compile(self, context_stack: Stack, plugins: PluginManager, spec: Any) -> tuple[str, str]:
+    def compile(self, stack: Stack, plugins: PluginManager, spec: Any) -> tuple[str, str]:
         """Build the step image and compile ``spec``; returns (image tag, YAML)."""
         import docker
         from zenml_docker.image import ensure_image
@@ -57,21 +57,18 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         from zenml_kubeflow.compiler import compile_to_yaml
 
         images = self._images()
-        image, _ = ensure_image(docker.from_env(), images.recipe_for(context_stack, plugins))
+        image, _ = ensure_image(docker.from_env(), images.recipe_for(stack, plugins))
         yaml_text = compile_to_yaml(
             spec,
             image=image,
-            stack_document=stack_document(context_stack, plugins.registry),
-            python_path=images._python_path(),
+            stack_document=stack_document(stack, plugins.registry),
+            python_path=images.python_path(),
         )
         return image, yaml_text
 
     def _write_pipeline(self, context: RunContext) -> Path:
         _, yaml_text = self.compile(context.stack, context.plugins, context.spec)
-        folder = Path(context.stack.artifact_store.local_path(
-            context.stack.artifact_store.uri(context.spec.name, context.run_id, ".zenml")
-        ))  # fmt: skip
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = run_folder(context)
         (folder / "pipeline.yaml").write_text(yaml_text, encoding="utf-8")
         return folder
 
@@ -132,7 +129,7 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         images = self._images()
         mounts = [  # DockerRunner reserves `volumes` for the pipeline root
             docker.types.Mount(target=bind["bind"], source=host, type="bind")
-            for host, bind in images._mounts(context).items()
+            for host, bind in images.mounts(context).items()
         ]
         options: dict[str, Any] = {
             "mounts": mounts,
