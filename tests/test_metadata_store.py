@@ -25,7 +25,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> BaseMetadataStore:
     )
 
 
-def new_run(store: BaseMetadataStore, run_id: str, pipeline: str = "p") -> None:
+def new_run(store: BaseMetadataStore, run_id: str, pipeline: str = "p", host: str = "host") -> None:
     store.create_run(
         run_id=run_id,
         name=f"{pipeline}-{run_id}",
@@ -36,7 +36,7 @@ def new_run(store: BaseMetadataStore, run_id: str, pipeline: str = "p") -> None:
         parameters={"lr": 0.1},
         git_commit="abc",
         git_dirty=False,
-        host="host",
+        host=host,
         pid=123,
     )
 
@@ -69,56 +69,15 @@ def test_missing_records_are_clear_errors(store: BaseMetadataStore) -> None:
         store.get_step_run(9)
 
 
-def test_runs_of_dead_processes_are_reaped_on_read(
+def test_runs_silent_on_another_host_are_reaped_after_a_while(
     store: BaseMetadataStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-    import subprocess
-    import sys
-
+    # (a dead process on this host is in the conformance suite)
     import zenml_core.metadata_stores.sql as sql
 
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    dead_pid = sleeper.pid
-    store.create_run(
-        run_id="here",
-        name="here",
-        pipeline="p",
-        stack_name="s",
-        stack={},
-        spec={},
-        parameters={},
-        git_commit=None,
-        git_dirty=None,
-        host=socket.gethostname(),
-        pid=dead_pid,
-    )
-    step = store.start_step("here", "work", {}, None)
-    assert store.get_run("here").status == "running"  # its process is alive
-    sleeper.kill()
-    sleeper.wait()
-    store.create_run(
-        run_id="elsewhere",
-        name="elsewhere",
-        pipeline="p",
-        stack_name="s",
-        stack={},
-        spec={},
-        parameters={},
-        git_commit=None,
-        git_dirty=None,
-        host="another-machine",
-        pid=1,
-    )
-    alive = store.get_run("elsewhere")  # recent heartbeat from another machine: left alone
+    new_run(store, "elsewhere", host="another-machine")
+    alive = store.get_run("p-elsewhere")  # recent heartbeat from another machine: left alone
     assert alive.status == "running"
-    here = store.get_run("here")
-    assert here.status == "failed"
-    host = socket.gethostname()
-    expected = f"orphaned: its process (pid {dead_pid} on {host}) ended without closing it"
-    assert here.error == expected
-    assert store.get_step_run(step).status == "failed"
-
     monkeypatch.setattr(sql, "ORPHAN_AFTER", sql.datetime.timedelta(seconds=-1))
     (reaped,) = store.reap_orphans()
     assert reaped == "elsewhere"

@@ -154,11 +154,18 @@ class MetadataStoreConformance:
             parameters={}, git_commit=None, git_dirty=None, host=socket.gethostname(),
             pid=process.pid,
         )  # fmt: skip
-        assert metadata_store.get_run("dead").status == "running"
+        step = metadata_store.start_step("dead", "work", {}, None)
+        assert metadata_store.get_run("dead").status == "running"  # its process is alive
         process.kill()
         process.wait()
         run = metadata_store.get_run("dead")
-        assert run.status == "failed" and run.error.startswith("orphaned")
+        host = socket.gethostname()
+        assert run.status == "failed"
+        assert (
+            run.error
+            == f"orphaned: its process (pid {process.pid} on {host}) ended without closing it"
+        )
+        assert metadata_store.get_step_run(step).status == "failed"
 
     def test_concurrent_writers_lose_nothing(self, metadata_store: Any) -> None:
         store = metadata_store
