@@ -27,6 +27,21 @@ from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.run import PipelineRunFailedError
 
 
+def local_stack_with(repository: Any, plugins: Any, orchestrator: Any) -> Any:
+    """The repository's local artifact store and metadata store with ``orchestrator``: the
+    stack most orchestrator plugins test with."""
+    from zenml_core.stack.builder import load_stack
+    from zenml_core.stack.stack import Stack
+
+    local = load_stack(repository, plugins=plugins, environ={})
+    return Stack(
+        name=f"{orchestrator.name}-local-stores",
+        artifact_store=local.artifact_store,
+        metadata_store=local.metadata_store,
+        orchestrator=orchestrator,
+    )
+
+
 class ArtifactStoreConformance:
     """Atomic write-once artifacts, reading back, existence, manifests and listing, and names
     that could escape the store."""

@@ -12,26 +12,19 @@ from zenml_subprocess.orchestrator import SubprocessOrchestrator, SubprocessOrch
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines import pipeline
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
 from zenml_core.steps import step
-from zenml_core.testing.conformance import OrchestratorConformance
+from zenml_core.testing.conformance import OrchestratorConformance, local_stack_with
 
 
 def subprocess_stack(project: Repository, plugins: Any) -> Stack:
-    local = load_stack(project, plugins=plugins, environ={})
     orchestrator = SubprocessOrchestrator(
         name="processes",
         config=SubprocessOrchestratorConfig(workers=2),
         root=project.root,
         flavor="subprocess",
     )
-    return Stack(
-        name="subprocess",
-        artifact_store=local.artifact_store,
-        metadata_store=local.metadata_store,
-        orchestrator=orchestrator,
-    )
+    return local_stack_with(project, plugins, orchestrator)
 
 
 class TestSubprocessOrchestrator(OrchestratorConformance):

@@ -11,9 +11,8 @@ from zenml_docker.config import DockerOrchestratorConfig
 from zenml_docker.orchestrator import DockerOrchestrator
 
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
-from zenml_core.testing.conformance import OrchestratorConformance
+from zenml_core.testing.conformance import OrchestratorConformance, local_stack_with
 
 
 class TestDockerOrchestrator(OrchestratorConformance):
@@ -21,16 +20,10 @@ class TestDockerOrchestrator(OrchestratorConformance):
     def orchestrator_stack(
         self, zenml_project: Repository, zenml_plugins: Any, docker_client: Any, wheelhouse: Path
     ) -> Stack:
-        local = load_stack(zenml_project, plugins=zenml_plugins, environ={})
         config = DockerOrchestratorConfig(
             base_image=BASE_IMAGE, wheelhouse=str(wheelhouse), network="none"
         )
         orchestrator = DockerOrchestrator(
             name="containers", config=config, root=zenml_project.root, flavor="docker"
         )
-        return Stack(
-            name="docker",
-            artifact_store=local.artifact_store,
-            metadata_store=local.metadata_store,
-            orchestrator=orchestrator,
-        )
+        return local_stack_with(zenml_project, zenml_plugins, orchestrator)

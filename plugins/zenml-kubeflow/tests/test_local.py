@@ -11,9 +11,8 @@ from zenml_kubeflow.config import KubeflowOrchestratorConfig
 from zenml_kubeflow.orchestrator import KubeflowOrchestrator
 
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
-from zenml_core.testing.conformance import OrchestratorConformance
+from zenml_core.testing.conformance import OrchestratorConformance, local_stack_with
 
 
 class TestKubeflowLocal(OrchestratorConformance):
@@ -45,19 +44,13 @@ class TestKubeflowLocal(OrchestratorConformance):
     def orchestrator_stack(
         self, zenml_project: Repository, zenml_plugins: Any, docker_client: Any, wheelhouse: Path
     ) -> Stack:
-        local = load_stack(zenml_project, plugins=zenml_plugins, environ={})
         config = KubeflowOrchestratorConfig(
             local=True, base_image=BASE_IMAGE, wheelhouse=str(wheelhouse), network="none"
         )
         orchestrator = KubeflowOrchestrator(
             name="kfp", config=config, root=zenml_project.root, flavor="kubeflow"
         )
-        return Stack(
-            name="kubeflow",
-            artifact_store=local.artifact_store,
-            metadata_store=local.metadata_store,
-            orchestrator=orchestrator,
-        )
+        return local_stack_with(zenml_project, zenml_plugins, orchestrator)
 
 
 def test_with_neither_a_server_nor_local_mode_the_run_fails_saying_why(
@@ -70,17 +63,13 @@ def test_with_neither_a_server_nor_local_mode_the_run_fails_saying_why(
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.testing.pipelines import linear
 
-    local = load_stack(zenml_project, plugins=zenml_plugins, environ={})
     orchestrator = KubeflowOrchestrator(
         name="kfp", config=KubeflowOrchestratorConfig(), root=zenml_project.root, flavor="kubeflow"
     )
-    stack = Stack(
-        name="remote", artifact_store=local.artifact_store,
-        metadata_store=local.metadata_store, orchestrator=orchestrator,
-    )  # fmt: skip
+    stack = local_stack_with(zenml_project, zenml_plugins, orchestrator)
     with pytest.raises(
         KubeflowOrchestratorError, match=r"neither a KFP API server \(host=...\) nor local=true"
     ):
         linear.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
-    (run,) = local.metadata_store.list_runs()
+    (run,) = stack.metadata_store.list_runs()
     assert run.status == "failed"  # recorded, never left running

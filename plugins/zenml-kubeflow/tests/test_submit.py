@@ -16,13 +16,12 @@ from zenml_kubeflow.orchestrator import KubeflowOrchestrator, KubeflowOrchestrat
 
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
+from zenml_core.testing.conformance import local_stack_with
 from zenml_core.testing.pipelines import diamond
 
 
 def remote_stack(project: Repository, plugins: Any, host: str, wheelhouse: Path) -> Stack:
-    local = load_stack(project, plugins=plugins, environ={})
     config = KubeflowOrchestratorConfig(
         host=host,
         experiment="nightly",
@@ -33,10 +32,7 @@ def remote_stack(project: Repository, plugins: Any, host: str, wheelhouse: Path)
     orchestrator = KubeflowOrchestrator(
         name="kfp", config=config, root=project.root, flavor="kubeflow"
     )
-    return Stack(
-        name="remote", artifact_store=local.artifact_store,
-        metadata_store=local.metadata_store, orchestrator=orchestrator,
-    )  # fmt: skip
+    return local_stack_with(project, plugins, orchestrator)
 
 
 def test_a_run_is_submitted_in_its_experiment_and_waited_for(
