@@ -56,11 +56,20 @@ class Client:
         self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[PipelineRun]:
         """Runs, newest first."""
+        from zenml_core.orchestrators.remote import follow_remote_runs
+
         records = self.metadata.list_runs(pipeline=pipeline, status=status, limit=limit)
+        records = follow_remote_runs(self.stack, records)
+        if status is not None:
+            records = [record for record in records if record.status == status]
         return [PipelineRun(self, record) for record in records]
 
     def run(self, id_or_name: str) -> PipelineRun:
-        return PipelineRun(self, self.metadata.get_run(id_or_name))
+        """One run by id or name; a run still going on remotely is asked about first."""
+        from zenml_core.orchestrators.remote import follow_remote_runs
+
+        (record,) = follow_remote_runs(self.stack, [self.metadata.get_run(id_or_name)])
+        return PipelineRun(self, record)
 
     def step_run(self, step_run_id: int) -> StepRun:
         return StepRun(self, self.metadata.get_step_run(step_run_id))

@@ -4,7 +4,7 @@
 
     python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
         (--spec spec.json | --spec-json JSON) (--stack stack.json | --stack-json JSON)
-        [--python-path DIR ...] [--wait-for FILE]
+        [--python-path DIR ...] [--wait-for FILE] [--record-via-manifest]
         [--executor-input '{{$}}']
 
 It rebuilds the stack from the stack document (secrets come from environment variables),
@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         "URIs are written to its executor output file",
     )
     parser.add_argument(
+        "--record-via-manifest",
+        action="store_true",
+        help="the stack's metadata store is out of reach from here: record into a scratch "
+        "store; the orchestrator imports the step manifest left in the artifact store",
+    )
+    parser.add_argument(
         "--wait-for",
         type=Path,
         help="after starting up, wait until this file exists (exit at once if FILE.cancel does)",
@@ -67,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         args.stack.read_text(encoding="utf-8") if args.stack is not None else args.stack_json
     )
     stack = stack_from_document(document, plugins, root=Path.cwd())
+    if args.record_via_manifest:
+        from zenml_core.orchestrators.remote import with_scratch_metadata
+
+        stack = with_scratch_metadata(stack, spec, args.run_id, args.run_name)
     context = RunContext(
         spec=spec,
         run_id=args.run_id,

@@ -107,6 +107,11 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
         "resumed_from": record.resumed_from,
         "error": record.error,
     }
+    if record.orchestrator_run_id:
+        document["orchestrator_run_id"] = record.orchestrator_run_id
+        if record.status == "running":
+            remote = run.client.stack.orchestrator.remote_state(record)
+            document["remote_state"] = remote.state if remote else "unknown"
     if output == "json":
         print_document({**document, "steps": steps}, output)
         return

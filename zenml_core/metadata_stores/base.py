@@ -58,6 +58,11 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         """Mark runs whose process died ``failed`` (reason: orphaned); returns their ids."""
         raise NotImplementedError
 
+    def set_orchestrator_run_id(self, run_id: str, orchestrator_run_id: str) -> None:
+        """Note that a remote orchestrator runs this run under ``orchestrator_run_id``: the
+        run is then followed through the orchestrator instead of reaped for silence."""
+        raise NotImplementedError
+
     def heartbeat(self, run_id: str) -> None:
         """Mark the run as still alive now."""
         raise NotImplementedError

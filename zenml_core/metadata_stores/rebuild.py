@@ -81,7 +81,7 @@ def rebuild(artifact_store: BaseArtifactStore[Any], metadata_store: Any) -> Rebu
         )
     report = RebuildReport()
     step_ids: dict[int, int] = {}
-    artifact_ids: dict[int, int] = {}
+    artifact_ids: dict[str, int] = {}
     for document in _run_documents(artifact_store):
         counts = metadata_store.restore_run(document, step_ids, artifact_ids, report.problems)
         report.runs += 1

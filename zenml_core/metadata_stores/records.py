@@ -48,6 +48,7 @@ class RunRecord:
     heartbeat_at: datetime.datetime
     error: str | None
     resumed_from: str | None = None
+    orchestrator_run_id: str | None = None
 
 
 @frozen

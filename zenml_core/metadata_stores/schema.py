@@ -12,13 +12,14 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # How to bring a database from version N-1 to N, in order. Plain SQL that SQLite and MySQL
 # both accept; a test upgrades a real version-1 database (tests/fixtures/).
 MIGRATIONS: dict[int, list[str]] = {
     2: ["ALTER TABLE run ADD COLUMN resumed_from VARCHAR(64) NULL"],
     3: ["ALTER TABLE step_run ADD COLUMN metadata TEXT NULL"],
+    4: ["ALTER TABLE run ADD COLUMN orchestrator_run_id VARCHAR(255) NULL"],
 }
 
 
@@ -61,6 +62,8 @@ def build_models(database: Any) -> SimpleNamespace:
         heartbeat_at = peewee.DateTimeField()
         error = peewee.TextField(null=True)
         resumed_from = peewee.CharField(max_length=64, null=True)  # version 2
+        # version 4: the run's id at a remote orchestrator that runs it (and reports its end)
+        orchestrator_run_id = peewee.CharField(max_length=255, null=True)
 
         class Meta:
             indexes = ((("pipeline", "started_at"), False),)

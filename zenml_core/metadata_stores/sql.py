@@ -256,6 +256,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             heartbeat_at=_aware(row.heartbeat_at),  # type: ignore[arg-type]
             error=row.error,
             resumed_from=row.resumed_from,
+            orchestrator_run_id=row.orchestrator_run_id,
         )
 
     # -- writing a run --------------------------------------------------------------------------
@@ -299,6 +300,13 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 resumed_from=resumed_from,
             ).execute()
         return self.get_run(run_id)
+
+    @retrying
+    def set_orchestrator_run_id(self, run_id: str, orchestrator_run_id: str) -> None:
+        with self._session(write=True) as m:
+            m.Run.update(orchestrator_run_id=orchestrator_run_id).where(
+                m.Run.id == run_id
+            ).execute()
 
     @retrying
     def heartbeat(self, run_id: str) -> None:
@@ -441,25 +449,23 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             )
             return int(cursor.lastrowid)
 
-    @retrying
     def restore_run(
         self,
         document: dict[str, Any],
         step_ids: dict[int, int],
-        artifact_ids: dict[int, int],
+        artifact_ids: dict[str, int],
         problems: list[str],
     ) -> tuple[int, int]:
         """Insert a run described by a run manifest, with its step runs, artifacts and links.
 
-        ``step_ids``/``artifact_ids`` map the ids in manifests to the new ones and grow as
-        runs are restored oldest first, so cached steps find the runs they reused. Returns
-        the number of step runs and artifacts inserted.
+        ``step_ids`` maps step run ids in manifests to the new ones, ``artifact_ids`` artifact
+        URIs to new ids; both grow as runs are restored oldest first, so cached steps find
+        the runs they reused. Returns the number of step runs and artifacts inserted.
         """
         from zenml_core.metadata_stores.rebuild import parse_time
 
         started = parse_time(document["started_at"]) or utcnow()
         ended = parse_time(document.get("ended_at")) or started
-        new_artifacts = 0
         with self._session(write=True) as m:
             m.Pipeline.insert(
                 name=document["pipeline"], created_at=started
@@ -468,7 +474,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             self._execute(
                 "INSERT INTO run (id, name, pipeline_id, status, started_at, ended_at, git_commit,"
                 " git_dirty, stack_name, stack, spec, parameters, host, pid, heartbeat_at, error,"
-                " resumed_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " resumed_from, orchestrator_run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document["run_id"],
                     document["name"],
@@ -487,20 +494,47 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                     ended,
                     document.get("error"),
                     document.get("resumed_from"),
+                    document.get("orchestrator_run_id"),
                 ),
             )
-            steps = sorted(document["steps"], key=lambda step: step.get("step_run_id") or 0)
+        return self.restore_steps(
+            document["run_id"], document["name"], document["steps"], step_ids, artifact_ids,
+            problems, default_time=ended,
+        )  # fmt: skip
+
+    @retrying
+    def restore_steps(
+        self,
+        run_id: str,
+        run_name: str,
+        steps: list[dict[str, Any]],
+        step_ids: dict[int, int],
+        artifact_ids: dict[str, int],
+        problems: list[str],
+        *,
+        default_time: datetime.datetime,
+    ) -> tuple[int, int]:
+        """Insert step runs described by manifests into run ``run_id`` (see restore_run).
+
+        Artifacts are matched by URI, which is unique in a write-once store, so manifests
+        written by different databases (remote steps with scratch stores) link up.
+        """
+        from zenml_core.metadata_stores.rebuild import parse_time
+
+        new_artifacts = 0
+        with self._session(write=True):
+            steps = sorted(steps, key=lambda step: step.get("step_run_id") or 0)
             for step in steps:
                 cursor = self._execute(
                     "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
                     " cached_from_id, parameters, error, metadata)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        document["run_id"],
+                        run_id,
                         step["step"],
                         step["status"],
-                        parse_time(step.get("started_at")) or started,
-                        parse_time(step.get("ended_at")) or ended,
+                        parse_time(step.get("started_at")) or default_time,
+                        parse_time(step.get("ended_at")) or default_time,
                         step.get("cache_key"),
                         step_ids.get(step.get("cached_from_step_run") or -1),
                         _dumps(step.get("parameters", {})),
@@ -513,15 +547,15 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                     step_ids[step["step_run_id"]] = new_step
                 outputs: dict[str, int] = {}
                 for name, artifact in step.get("outputs", {}).items():
-                    if artifact["id"] not in artifact_ids:
+                    if artifact["uri"] not in artifact_ids:
                         producer = step_ids.get(artifact["producer_step_run"])
                         if producer is None:
                             problems.append(
-                                f"run {document['name']}, step {step['step']}: output {name!r} "
+                                f"run {run_name}, step {step['step']}: output {name!r} "
                                 f"comes from a step run with no manifest; left out"
                             )
                             continue
-                        artifact_ids[artifact["id"]] = self._insert_artifact(
+                        artifact_ids[artifact["uri"]] = self._insert_artifact(
                             NewArtifact(
                                 output_name=artifact.get("output_name", name),
                                 uri=artifact["uri"],
@@ -531,14 +565,14 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                                 content_hash=artifact["content_hash"],
                             ),
                             producer,
-                            parse_time(step.get("ended_at")) or ended,
+                            parse_time(step.get("ended_at")) or default_time,
                         )
                         new_artifacts += 1
-                    outputs[name] = artifact_ids[artifact["id"]]
+                    outputs[name] = artifact_ids[artifact["uri"]]
                 inputs = {
-                    name: artifact_ids[artifact["id"]]
+                    name: artifact_ids[artifact["uri"]]
                     for name, artifact in step.get("inputs", {}).items()
-                    if artifact["id"] in artifact_ids
+                    if artifact["uri"] in artifact_ids
                 }
                 self._link("step_output", new_step, outputs)
                 self._link("step_input", new_step, inputs)
@@ -647,7 +681,9 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         here = socket.gethostname()
         with self._session():
             rows = self._execute(
-                "SELECT id, host, pid, heartbeat_at FROM run WHERE status = ?", (RunStatus.RUNNING,)
+                "SELECT id, host, pid, heartbeat_at FROM run"
+                " WHERE status = ? AND orchestrator_run_id IS NULL",
+                (RunStatus.RUNNING,),
             ).fetchall()
         reaped = []
         for run_id, host, pid, heartbeat_at in rows:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 if TYPE_CHECKING:
+    from zenml_core.metadata_stores.records import RunRecord
+    from zenml_core.orchestrators.remote import RemoteState, Submitted
     from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
 
 ConfigT = TypeVar("ConfigT")
@@ -26,9 +28,16 @@ class BaseOrchestrator(StackComponent[ConfigT]):
 
     KIND: ClassVar[ComponentKind] = ComponentKind.ORCHESTRATOR
 
-    def run(self, context: RunContext) -> dict[str, StepOutcome]:
-        """Run every step of ``context.spec``; return how each one ended (skipped included)."""
+    def run(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
+        """Run every step of ``context.spec``; return how each one ended (skipped included),
+        or :class:`~zenml_core.orchestrators.remote.Submitted` for a run left to go on
+        remotely."""
         raise NotImplementedError
+
+    def remote_state(self, run: RunRecord) -> RemoteState | None:
+        """The state of a submitted run (``run.orchestrator_run_id``) at the remote service,
+        or None when this orchestrator cannot tell."""
+        return None
 
     def schedule(
         self,

@@ -102,11 +102,25 @@ def write_run_manifest(
             "host": record.host,
             "pid": record.pid,
             "resumed_from": record.resumed_from,
+            "orchestrator_run_id": record.orchestrator_run_id,
             "parameters": spec.parameters,
             "spec": spec.to_dict(),
             "steps": [describe_outcome(outcome) for outcome in outcomes],
         },
     )
+
+
+def close_run(
+    stack: Stack,
+    spec: PipelineSpec,
+    run_id: str,
+    status: str,
+    error: str | None,
+    outcomes: list[StepOutcome],
+) -> None:
+    """End the run's record and write its run manifest."""
+    stack.metadata_store.finish_run(run_id, status, error)
+    write_run_manifest(stack, spec, run_id, status, error, outcomes)
 
 
 def run_name(pipeline: str, run_id: str) -> str:
@@ -129,8 +143,9 @@ def run(
     ``reuse`` (step name -> step run id) makes those steps reuse earlier outputs, for resuming
     the run ``resumed_from``.
     """
-    from zenml_core.client import Client
+    from zenml_core.client import Client, PipelineRun
     from zenml_core.materializers.registry import MaterializerRegistry
+    from zenml_core.orchestrators.remote import Submitted
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.orchestrators.step_runner import RunContext
 
@@ -169,9 +184,15 @@ def run(
     heartbeat.start()
     status, error, raised = RunStatus.FAILED, None, None
     outcomes: dict[str, StepOutcome] = {}
+    submitted: Submitted | None = None
     try:
         plugins.hook.zenml_before_pipeline_run(**common)
-        outcomes = stack.orchestrator.run(context)
+        result = stack.orchestrator.run(context)
+        if isinstance(result, Submitted):
+            stack.metadata_store.set_orchestrator_run_id(run_id, result.orchestrator_run_id)
+            submitted = result
+            result = {}
+        outcomes = result
         failed = [o for o in outcomes.values() if o.status == StepStatus.FAILED]
         if failed:
             error = f"step {failed[0].step!r} failed: {failed[0].error}"
@@ -182,8 +203,14 @@ def run(
         error = f"{type(exc).__name__}: {exc}"
     finally:
         heartbeat.stop()
-        stack.metadata_store.finish_run(run_id, status, error)
-        write_run_manifest(stack, spec, run_id, status, error, list(outcomes.values()))
+        if submitted is None:
+            close_run(stack, spec, run_id, status, error, list(outcomes.values()))
+    if submitted is not None:
+        reporter.line(
+            f"Run {record.name} submitted as {submitted.orchestrator_run_id} "
+            f"({submitted.where}); `zenml runs show {record.name}` follows it"
+        )
+        return PipelineRun(Client(stack=stack), stack.metadata_store.get_run(run_id))
     if status == RunStatus.FAILED:
         plugins.hook.zenml_on_pipeline_error(
             **common, error=raised or ZenMLError(error or "the run failed")
