@@ -1,27 +1,80 @@
 """A fake Kubeflow Pipelines API server (v2beta1 REST) on 127.0.0.1 that records requests.
 
 It answers the calls ``kfp.Client`` makes to submit and watch a run: health check,
-experiment lookup and creation, run creation, run polling. The final state of runs, and an
-error for run creation, are set by the test.
+experiment lookup and creation, run creation, run lookup. With ``execute`` it also plays the
+cluster: each task of the submitted pipeline spec runs its container's command as a process
+on this machine (with this interpreter instead of the image's), dependencies first, and the
+run ends SUCCEEDED or FAILED by their exit codes. Otherwise a run ends in ``final_state``.
+``hold`` keeps runs RUNNING until the test sets it.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 
+def execute_tasks(pipeline_spec: dict[str, Any], parameters: dict[str, str]) -> dict[str, int]:
+    """Run every task's container command as a local process; returns exit codes. A task
+    whose dependency failed does not start (as on a cluster)."""
+    tasks = pipeline_spec["root"]["dag"]["tasks"]
+    executors = pipeline_spec["deploymentSpec"]["executors"]
+    codes: dict[str, int] = {}
+    while len(codes) < len(tasks):
+        for name, task in tasks.items():
+            needs = task.get("dependentTasks", [])
+            if name in codes or any(need not in codes for need in needs):
+                continue
+            if any(codes[need] != 0 for need in needs):
+                codes[name] = -1
+                continue
+            component = pipeline_spec["components"][task["componentRef"]["name"]]
+            container = executors[component["executorLabel"]]["container"]
+            with tempfile.TemporaryDirectory() as folder:
+                executor_input = json.dumps({
+                    "inputs": {"parameterValues": parameters},
+                    "outputs": {
+                        "parameters": {"zenml_outputs": {"outputFile": f"{folder}/outputs"}},
+                        "outputFile": f"{folder}/executor_output.json",
+                    },
+                })  # fmt: skip
+                args = [_fill(arg, parameters, executor_input) for arg in container["args"]]
+                command = [sys.executable, *container["command"][1:], *args]
+                codes[name] = subprocess.run(command, capture_output=True).returncode
+                if codes[name] == 0:
+                    assert Path(folder, "executor_output.json").exists()
+    return codes
+
+
+def _fill(argument: str, parameters: dict[str, str], executor_input: str) -> str:
+    if argument == "{{$}}":
+        return executor_input
+    for name, value in parameters.items():
+        argument = argument.replace(f"{{{{$.inputs.parameters['{name}']}}}}", value)
+    return argument
+
+
 class FakeKFP:
-    def __init__(self, final_state: str = "SUCCEEDED", error: str | None = None) -> None:
+    def __init__(
+        self, final_state: str = "SUCCEEDED", error: str | None = None, *, execute: bool = False
+    ) -> None:
         self.final_state = final_state
         self.error = error
+        self.execute = execute
+        self.hold = threading.Event()
+        self.hold.set()
         self.fail_run_creation = False
         self.requests: list[tuple[str, str, Any]] = []
         self.experiments: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, dict[str, Any]] = {}
+        self.exit_codes: dict[str, int] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,11 +100,7 @@ class FakeKFP:
                              if e["display_name"] == wanted["stringValue"]]  # fmt: skip
                     return self._answer(200, {"experiments": found, "total_size": len(found)})
                 if url.path.startswith("/apis/v2beta1/runs/"):
-                    run = fake.runs[url.path.rsplit("/", 1)[1]]
-                    state = {**run, "state": fake.final_state}
-                    if fake.error:
-                        state["error"] = {"code": 2, "message": fake.error}
-                    return self._answer(200, state)
+                    return self._answer(200, fake.runs[url.path.rsplit("/", 1)[1]])
                 return self._answer(404, {"error": f"no route {url.path}"})
 
             def do_POST(self) -> None:
@@ -67,11 +116,31 @@ class FakeKFP:
                         return self._answer(500, {"error": "the cluster is full", "code": 13})
                     run = {**body, "run_id": f"run-{len(fake.runs) + 1}", "state": "PENDING"}
                     fake.runs[run["run_id"]] = run
+                    threading.Thread(target=fake._play, args=(run,), daemon=True).start()
                     return self._answer(200, run)
                 return self._answer(404, {"error": f"no route {self.path}"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _play(self, run: dict[str, Any]) -> None:
+        """Take the run from RUNNING to its end state."""
+        run["state"] = "RUNNING"
+        self.hold.wait()
+        state, error = self.final_state, self.error
+        if self.execute:
+            parameters = run["runtime_config"]["parameters"]
+            self.exit_codes = execute_tasks(run["pipeline_spec"], parameters)
+            failed = [name for name, code in self.exit_codes.items() if code > 0]
+            state = "FAILED" if failed else "SUCCEEDED"
+            error = (
+                f"task {failed[0]} exited with code {self.exit_codes[failed[0]]}"
+                if failed
+                else None
+            )
+        if error:
+            run["error"] = {"code": 2, "message": error}
+        run["state"] = state
 
     @property
     def url(self) -> str:

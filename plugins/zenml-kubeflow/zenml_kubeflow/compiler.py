@@ -40,7 +40,12 @@ def _component(task_name: str, image: str, fixed_args: list[str]) -> Any:
 
 
 def build_pipeline(
-    spec: PipelineSpec, *, image: str, stack_document: dict[str, Any], python_path: list[str]
+    spec: PipelineSpec,
+    *,
+    image: str,
+    stack_document: dict[str, Any],
+    python_path: list[str],
+    record_via_manifest: bool = False,
 ) -> Any:
     """A kfp pipeline function for ``spec`` (compile it, or run it with ``kfp.local``)."""
     from kfp import dsl
@@ -52,6 +57,8 @@ def build_pipeline(
         arguments = ["--step", step.name, "--spec-json", spec_json, "--stack-json", stack_json]
         for folder in python_path:
             arguments += ["--python-path", folder]
+        if record_via_manifest:
+            arguments.append("--record-via-manifest")
         components[step.name] = _component(step.name.replace("_", "-"), image, arguments)
 
     def body(zenml_run_id: str, zenml_run_name: str) -> None:
@@ -84,15 +91,11 @@ def build_pipeline(
     return dsl.pipeline(name=spec.name.replace("_", "-"))(body)
 
 
-def compile_to_yaml(
-    spec: PipelineSpec, *, image: str, stack_document: dict[str, Any], python_path: list[str]
-) -> str:
-    """The Kubeflow Pipelines IR YAML of ``spec``."""
+def compile_to_yaml(spec: PipelineSpec, **options: Any) -> str:
+    """The Kubeflow Pipelines IR YAML of ``spec`` (options as for build_pipeline)."""
     from kfp import compiler
 
-    pipeline = build_pipeline(
-        spec, image=image, stack_document=stack_document, python_path=python_path
-    )
+    pipeline = build_pipeline(spec, **options)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pipeline.yaml"
         compiler.Compiler().compile(pipeline, str(path))

@@ -11,9 +11,12 @@ class KubeflowOrchestratorConfig:
 
     - ``local``: run the compiled pipeline on this machine with ``kfp.local.DockerRunner``
       (the step image must exist locally; nothing is pulled).
-    - ``host``: otherwise, the KFP API server to submit to (``experiment``, ``namespace``);
-      the orchestrator waits up to ``timeout`` seconds for the run to end. The cluster must
-      be able to pull the step image and reach the stack's stores.
+    - ``host``: otherwise, the KFP API server to submit to (``experiment``, ``namespace``).
+      With ``wait`` the orchestrator waits up to ``timeout`` seconds for the run to end;
+      without, it returns at once and ``zenml runs show`` follows the run. ``registry``
+      (``host[:port][/path]``) is where the step image is pushed for the cluster to pull.
+      The cluster must reach the artifact store; a SQLite metadata store it cannot reach, so
+      steps then record via their manifests, imported when the run ends (no caching there).
     - ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``: the step image,
       built with zenml-docker's image builder.
     - ``network``: the network mode of local step containers.
@@ -23,7 +26,9 @@ class KubeflowOrchestratorConfig:
     host: str | None = None
     experiment: str = "zenml"
     namespace: str | None = None
+    wait: bool = True
     timeout: int = 3600
+    registry: str | None = None
     base_image: str = "python:3.11-slim"
     requirements: list[str] = field(factory=list)
     requirements_file: str | None = None

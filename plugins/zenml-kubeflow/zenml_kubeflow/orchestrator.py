@@ -5,6 +5,10 @@ With ``local: true`` the compiled YAML runs on this machine with ``kfp.local.Doc
 containers record into the stack's metadata store themselves (a SQLite store and the local
 artifact store are bind-mounted at the same paths), and the orchestrator reads back how each
 step ended.
+
+Otherwise the YAML is submitted to a KFP API server with ``kfp.Client`` (the image pushed to
+``registry`` first). The KFP run id is recorded with the run; with ``wait`` off the run is
+followed through :meth:`KubeflowOrchestrator.remote_state` when runs are read.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from zenml_docker.config import DockerOrchestratorConfig
 from zenml_docker.orchestrator import DockerOrchestrator
 
 from zenml_core.errors import ZenMLError
-from zenml_core.metadata_stores.records import StepStatus
 from zenml_core.orchestrators.base import BaseOrchestrator
-from zenml_core.orchestrators.external import outcome_from_record, run_folder
-from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+from zenml_core.orchestrators.external import run_folder
+from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_after_remote_run
 from zenml_kubeflow.compiler import RUN_ID, RUN_NAME
 from zenml_kubeflow.config import KubeflowOrchestratorConfig
 
 if TYPE_CHECKING:
+    from zenml_core.metadata_stores.records import RunRecord
+    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.stack.stack import Stack
 
@@ -35,7 +40,7 @@ class KubeflowOrchestratorError(ZenMLError):
 
 
 class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
-    """Compiles with the kfp SDK; runs locally with DockerRunner."""
+    """Compiles with the kfp SDK; runs locally with DockerRunner or submits with kfp.Client."""
 
     def _images(self) -> DockerOrchestrator:
         """zenml-docker's orchestrator, used for its image recipe and mounts."""
@@ -49,7 +54,8 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         return DockerOrchestrator(name=self.name, config=config, root=self.root, flavor="docker")
 
     def compile(self, stack: Stack, plugins: PluginManager, spec: Any) -> tuple[str, str]:
-        """Build the step image and compile ``spec``; returns (image tag, YAML)."""
+        """Build the step image (and push it to ``registry``) and compile ``spec``; returns
+        (image, YAML)."""
         import docker
         from zenml_docker.image import ensure_image
 
@@ -57,14 +63,24 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         from zenml_kubeflow.compiler import compile_to_yaml
 
         images = self._images()
-        image, _ = ensure_image(docker.from_env(), images.recipe_for(stack, plugins))
+        client = docker.from_env()
+        image, _ = ensure_image(client, images.recipe_for(stack, plugins))
+        if self.config.registry and not self.config.local:
+            image = push_image(client, image, self.config.registry)
         yaml_text = compile_to_yaml(
             spec,
             image=image,
             stack_document=stack_document(stack, plugins.registry),
             python_path=images.python_path(),
+            record_via_manifest=self._records_via_manifests(stack),
         )
         return image, yaml_text
+
+    def _records_via_manifests(self, stack: Stack) -> bool:
+        """A cluster cannot open this machine's SQLite file: its steps record via manifests."""
+        from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore
+
+        return not self.config.local and isinstance(stack.metadata_store, SQLiteMetadataStore)
 
     def _write_pipeline(self, context: RunContext) -> Path:
         _, yaml_text = self.compile(context.stack, context.plugins, context.spec)
@@ -72,7 +88,7 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         (folder / "pipeline.yaml").write_text(yaml_text, encoding="utf-8")
         return folder
 
-    def run(self, context: RunContext) -> dict[str, StepOutcome]:
+    def run(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
         if self.config.local:
             return self._run_locally(context)
         if self.config.host:
@@ -82,14 +98,21 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
             f"set one: `zenml orchestrator delete {self.name}` and register it again"
         )
 
-    def _submit(self, context: RunContext) -> dict[str, StepOutcome]:
-        """Create a run from the compiled package in the experiment, and wait for its end."""
+    def _client(self) -> Any:
         import kfp
 
+        return kfp.Client(host=self.config.host, namespace=self.config.namespace)
+
+    def _run_page(self, run_id: str) -> str:
+        return f"{self.config.host}/#/runs/details/{run_id}"
+
+    def _submit(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
+        """Create a run from the compiled package in the experiment; wait for its end unless
+        ``wait`` is off."""
         folder = self._write_pipeline(context)
         started = time.perf_counter()
         try:
-            client = kfp.Client(host=self.config.host, namespace=self.config.namespace)
+            client = self._client()
             submitted = client.create_run_from_pipeline_package(
                 str(folder / "pipeline.yaml"),
                 arguments={RUN_ID: context.run_id, RUN_NAME: context.run_name},
@@ -99,24 +122,34 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
                 enable_caching=False,
             )
         except Exception as exc:  # the API server's answer, whatever its type
-            summary = " ".join(str(exc).split())[:300]
             raise KubeflowOrchestratorError(
-                f"submitting to the KFP API server at {self.config.host} failed: {summary}"
+                f"submitting to the KFP API server at {self.config.host} failed: {_summary(exc)}"
             ) from exc
+        # Recorded at once: should this process die while waiting, reading the run follows it.
+        context.stack.metadata_store.set_orchestrator_run_id(context.run_id, submitted.run_id)
+        if not self.config.wait:
+            return Submitted(submitted.run_id, self._run_page(submitted.run_id))
         context.reporter.line(
             f"submitted to {self.config.host} as KFP run {submitted.run_id} "
             f"(experiment {self.config.experiment!r}); waiting for it to end"
         )
         remote = client.wait_for_run_completion(submitted.run_id, timeout=self.config.timeout)
-        state = str(getattr(remote, "state", "UNKNOWN"))
-        if state != "SUCCEEDED":
-            detail = getattr(getattr(remote, "error", None), "message", None)
-            raise KubeflowOrchestratorError(
-                f"KFP run {submitted.run_id} ended {state}"
-                + (f": {detail}" if detail else "")
-                + f"; see {self.config.host}/#/runs/details/{submitted.run_id}"
-            )
-        return self._outcomes(context, time.perf_counter() - started)
+        state = _state(remote)
+        return outcomes_after_remote_run(
+            context,
+            time.perf_counter() - started,
+            error=state.error if state.failed else None,
+            not_reached=f"not run: KFP run {submitted.run_id} ended {state.state}",
+        )
+
+    def remote_state(self, run: RunRecord) -> RemoteState | None:
+        """The KFP run's state; an unreachable server leaves the run as it is."""
+        if not self.config.host or not run.orchestrator_run_id:
+            return None
+        try:
+            return _state(self._client().get_run(run.orchestrator_run_id))
+        except Exception as exc:  # the API server's answer, whatever its type
+            return RemoteState(f"unknown: {self.config.host} did not answer ({_summary(exc)})")
 
     def _run_locally(self, context: RunContext) -> dict[str, StepOutcome]:
         from kfp import components, local
@@ -146,28 +179,45 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         )
         pipeline = components.load_component_from_file(str(folder / "pipeline.yaml"))
         pipeline(zenml_run_id=context.run_id, zenml_run_name=context.run_name)
-        return self._outcomes(context, time.perf_counter() - started)
+        return outcomes_after_remote_run(  # the step containers recorded themselves
+            context,
+            time.perf_counter() - started,
+            error=None,
+            not_reached="not reached: kfp.local stops the pipeline at the first failed task",
+        )
 
-    def _outcomes(self, context: RunContext, seconds: float) -> dict[str, StepOutcome]:
-        """How each step ended, from the record. kfp.local stops at the first failed task, so
-        steps that never started are recorded as skipped, saying why."""
-        metadata = context.stack.metadata_store
-        recorded = {s.name for s in metadata.list_step_runs(context.run_id)}
-        outcomes: dict[str, StepOutcome] = {}
-        for step in context.spec.steps:
-            if step.name in recorded:
-                outcomes[step.name] = outcome_from_record(context, step.name, 0, [], seconds)
-                continue
-            stopped = [
-                u for u in step.upstream
-                if outcomes[u].status in (StepStatus.FAILED, StepStatus.SKIPPED)
-            ]  # fmt: skip
-            if stopped:
-                reason = f"upstream step {stopped[0]!r} did not complete"
-            else:
-                reason = "not reached: kfp.local stops the pipeline at the first failed task"
-            step_run_id = metadata.skip_step(context.run_id, step.name, reason)
-            outcomes[step.name] = StepOutcome(
-                step.name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason
+
+# KFP v2 run states that are final, and whether they are a failure.
+_FINAL_STATES = {"SUCCEEDED": False, "FAILED": True, "CANCELED": True, "SKIPPED": True}
+
+
+def _state(run: Any) -> RemoteState:
+    state = str(getattr(run, "state", None) or "UNKNOWN")
+    error = getattr(getattr(run, "error", None), "message", None)
+    failed = _FINAL_STATES.get(state, False)
+    return RemoteState(
+        state,
+        ended=state in _FINAL_STATES,
+        failed=failed,
+        error=(f"KFP run {run.run_id} ended {state}" + (f": {error}" if error else ""))
+        if failed
+        else None,
+    )
+
+
+def _summary(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def push_image(client: Any, image: str, registry: str) -> str:
+    """Tag ``image`` into ``registry`` and push it; returns the pushed name."""
+    repository, tag = image.rsplit(":", 1)
+    target = f"{registry.rstrip('/')}/{repository}"
+    client.images.get(image).tag(target, tag)
+    for line in client.images.push(target, tag, stream=True, decode=True):
+        if "error" in line:
+            raise KubeflowOrchestratorError(
+                f"pushing the step image to {registry} failed: {line['error']}; check that "
+                "the registry is reachable and that `docker login` was done for it"
             )
-        return outcomes
+    return f"{target}:{tag}"
