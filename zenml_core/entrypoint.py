@@ -5,6 +5,7 @@
     python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
         (--spec spec.json | --spec-json JSON) (--stack stack.json | --stack-json JSON)
         [--python-path DIR ...] [--wait-for FILE] [--record-via-manifest]
+        [--on-training-backend]
         [--executor-input '{{$}}']
 
 It rebuilds the stack from the stack document (secrets come from environment variables),
@@ -45,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the stack's metadata store is out of reach from here: record into a scratch "
         "store; the orchestrator imports the step manifest left in the artifact store",
+    )
+    parser.add_argument(
+        "--on-training-backend",
+        action="store_true",
+        help="this process is the training backend's job: run the step here",
     )
     parser.add_argument(
         "--wait-for",
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.wait_for is not None and not _wait_for(args.wait_for):
         return 0  # started ahead of its step, which then did not need to run here
-    outcome = run_step(context, args.step)
+    outcome = run_step(context, args.step, on_backend=args.on_training_backend)
     if outcome.status == StepStatus.FAILED:
         print(outcome.error_detail or outcome.error, file=sys.stderr)
         return 1

@@ -214,8 +214,22 @@ def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
     }
 
 
-def run_step(context: RunContext, step_name: str) -> StepOutcome:
-    """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``."""
+def run_step(context: RunContext, step_name: str, *, on_backend: bool = False) -> StepOutcome:
+    """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``.
+
+    A step that asks for the training backend (``TrainerStep``s, or
+    ``settings={"training_backend": True}``) is handed to the stack's training backend, if
+    it has one, unless it comes from the cache; the backend's job then runs it with
+    ``on_backend`` set.
+    """
+    backend = context.stack.training_backend
+    wants_backend = context.spec.step(step_name).settings.training_backend
+    if backend is not None and wants_backend and not on_backend:
+        settled = try_cached(context, step_name)
+        if settled is not None:
+            return settled
+        context.reporter.step(step_name, f"handed to training backend {backend.name!r}")
+        return backend.run_step(context, step_name)
     outcome = _run_step(context, step_name, execute=True)
     assert outcome is not None  # always set when executing
     return outcome

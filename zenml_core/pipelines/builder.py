@@ -164,6 +164,13 @@ class PipelineBuilder:
                 )
             parameters[key] = value
         parameters = {key: check_parameter(name, key, value) for key, value in parameters.items()}
+        plugin_settings = dict(step.settings)
+        training_backend = plugin_settings.pop("training_backend", step.USES_TRAINING_BACKEND)
+        if not isinstance(training_backend, bool):
+            raise PipelineDefinitionError(
+                f"step {name!r}: settings['training_backend'] must be true or false, "
+                f"got {training_backend!r}"
+            )
 
         spec = StepSpec(
             name=name,
@@ -173,7 +180,8 @@ class PipelineBuilder:
             outputs=self._outputs(name, step),
             settings=StepSettings(
                 enable_cache=self._enable_cache(name, step),
-                extra=check_parameter(name, "settings", step.settings),
+                extra=check_parameter(name, "settings", plugin_settings),
+                training_backend=training_backend,
             ),
             config=check_parameter(name, "parameters", step.config),
         )

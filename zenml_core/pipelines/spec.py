@@ -44,10 +44,12 @@ class OutputSpec:
 @frozen
 class StepSettings:
     """How a step runs. ``extra`` holds settings for plugins, by plugin name, e.g.
-    ``{"docker": {"memory": "2g"}}`` from ``@step(settings={"docker": {...}})``."""
+    ``{"docker": {"memory": "2g"}}`` from ``@step(settings={"docker": {...}})``.
+    ``training_backend``: hand the step to the stack's training backend, if it has one."""
 
     enable_cache: bool = True
     extra: dict[str, Any] = field(factory=dict)
+    training_backend: bool = False
 
 
 @frozen

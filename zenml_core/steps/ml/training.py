@@ -22,6 +22,7 @@ class TrainerStep(BaseStep):
     """Override ``train``. A training backend may run it elsewhere (e.g. a Vertex job)."""
 
     PARAMETERS: ClassVar[type | None] = TrainerParameters
+    USES_TRAINING_BACKEND: ClassVar[bool] = True
 
     def entrypoint(self, train: pd.DataFrame, eval: pd.DataFrame) -> Any:
         return self.train(train, eval)
