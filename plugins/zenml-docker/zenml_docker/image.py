@@ -24,7 +24,7 @@ _WHEELS = "/opt/zenml/wheels"
 
 
 class ImageBuildError(ZenMLError):
-    """The step image could not be built; the message carries the build's last lines."""
+    """The step image could not be built (the message carries the build's last lines) or pushed."""
 
 
 @frozen
@@ -173,3 +173,17 @@ def ensure_image(
     except docker.errors.APIError as exc:
         raise ImageBuildError(f"building {tag} failed: {exc.explanation or exc}") from exc
     return tag, True
+
+
+def push_image(client: Any, image: str, registry: str) -> str:
+    """Tag ``image`` into ``registry`` and push it; returns the pushed name."""
+    repository, tag = image.rsplit(":", 1)
+    target = f"{registry.rstrip('/')}/{repository}"
+    client.images.get(image).tag(target, tag)
+    for line in client.images.push(target, tag, stream=True, decode=True):
+        if "error" in line:
+            raise ImageBuildError(
+                f"pushing the step image to {registry} failed: {line['error']}; check that "
+                "the registry is reachable and that `docker login` was done for it"
+            )
+    return f"{target}:{tag}"

@@ -11,54 +11,12 @@ run ends SUCCEEDED or FAILED by their exit codes. Otherwise a run ends in ``fina
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-
-def execute_tasks(pipeline_spec: dict[str, Any], parameters: dict[str, str]) -> dict[str, int]:
-    """Run every task's container command as a local process; returns exit codes. A task
-    whose dependency failed does not start (as on a cluster)."""
-    tasks = pipeline_spec["root"]["dag"]["tasks"]
-    executors = pipeline_spec["deploymentSpec"]["executors"]
-    codes: dict[str, int] = {}
-    while len(codes) < len(tasks):
-        for name, task in tasks.items():
-            needs = task.get("dependentTasks", [])
-            if name in codes or any(need not in codes for need in needs):
-                continue
-            if any(codes[need] != 0 for need in needs):
-                codes[name] = -1
-                continue
-            component = pipeline_spec["components"][task["componentRef"]["name"]]
-            container = executors[component["executorLabel"]]["container"]
-            with tempfile.TemporaryDirectory() as folder:
-                executor_input = json.dumps({
-                    "inputs": {"parameterValues": parameters},
-                    "outputs": {
-                        "parameters": {"zenml_outputs": {"outputFile": f"{folder}/outputs"}},
-                        "outputFile": f"{folder}/executor_output.json",
-                    },
-                })  # fmt: skip
-                args = [_fill(arg, parameters, executor_input) for arg in container["args"]]
-                command = [sys.executable, *container["command"][1:], *args]
-                codes[name] = subprocess.run(command, capture_output=True).returncode
-                if codes[name] == 0:
-                    assert Path(folder, "executor_output.json").exists()
-    return codes
-
-
-def _fill(argument: str, parameters: dict[str, str], executor_input: str) -> str:
-    if argument == "{{$}}":
-        return executor_input
-    for name, value in parameters.items():
-        argument = argument.replace(f"{{{{$.inputs.parameters['{name}']}}}}", value)
-    return argument
+from zenml_kubeflow.testing import run_tasks_locally
 
 
 class FakeKFP:
@@ -130,7 +88,7 @@ class FakeKFP:
         state, error = self.final_state, self.error
         if self.execute:
             parameters = run["runtime_config"]["parameters"]
-            self.exit_codes = execute_tasks(run["pipeline_spec"], parameters)
+            self.exit_codes = run_tasks_locally(run["pipeline_spec"], parameters)
             failed = [name for name, code in self.exit_codes.items() if code > 0]
             state = "FAILED" if failed else "SUCCEEDED"
             error = (

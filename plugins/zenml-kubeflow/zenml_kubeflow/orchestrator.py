@@ -57,7 +57,7 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         """Build the step image (and push it to ``registry``) and compile ``spec``; returns
         (image, YAML)."""
         import docker
-        from zenml_docker.image import ensure_image
+        from zenml_docker.image import ensure_image, push_image
 
         from zenml_core.stack.builder import stack_document
         from zenml_kubeflow.compiler import compile_to_yaml
@@ -207,17 +207,3 @@ def _state(run: Any) -> RemoteState:
 
 def _summary(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
-
-
-def push_image(client: Any, image: str, registry: str) -> str:
-    """Tag ``image`` into ``registry`` and push it; returns the pushed name."""
-    repository, tag = image.rsplit(":", 1)
-    target = f"{registry.rstrip('/')}/{repository}"
-    client.images.get(image).tag(target, tag)
-    for line in client.images.push(target, tag, stream=True, decode=True):
-        if "error" in line:
-            raise KubeflowOrchestratorError(
-                f"pushing the step image to {registry} failed: {line['error']}; check that "
-                "the registry is reachable and that `docker login` was done for it"
-            )
-    return f"{target}:{tag}"

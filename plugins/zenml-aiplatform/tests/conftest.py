@@ -1,0 +1,86 @@
+"""Fixtures for the aiplatform tests: a Cloud Storage emulator on 127.0.0.1, and (for the
+step image) a real Docker engine with the offline base image and a wheelhouse."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPOSITORY = Path(__file__).parents[3]
+BASE_IMAGE = os.environ.get("ZENML_TEST_BASE_IMAGE", "zenml-python-base:3.11")
+REQUIRE_SERVICES = os.environ.get("ZENML_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of an in-memory Cloud Storage emulator; every client in this
+    process and its children (STORAGE_EMULATOR_HOST) talks to it."""
+    from gcp_storage_emulator.server import create_server
+
+    server = create_server("127.0.0.1", 0, in_memory=True)
+    server.start()
+    url = f"http://127.0.0.1:{server._api._httpd.server_address[1]}"
+    previous = {
+        k: os.environ.get(k) for k in ("STORAGE_EMULATOR_HOST", "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT")
+    }
+    os.environ["STORAGE_EMULATOR_HOST"] = url
+    # Otherwise gcsfs probes each new bucket over gRPC, which the emulator cannot answer (60 s).
+    os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"
+    yield url
+    server.stop()
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def bucket(gcs_emulator: str) -> str:
+    """A new, empty bucket in the emulator."""
+    import gcsfs
+
+    name = f"zenml-{uuid.uuid4().hex[:12]}"
+    gcsfs.GCSFileSystem(project="test", token="anon").mkdir(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Any:
+    import docker
+
+    def missing(reason: str) -> None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason} (ZENML_REQUIRE_SERVICES=1: CI must provide it)")
+        pytest.skip(reason)
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as exc:
+        missing(f"no Docker engine ({exc}); start one with scripts/services/docker")
+    try:
+        client.images.get(BASE_IMAGE)
+    except docker.errors.ImageNotFound:
+        missing(f"no image {BASE_IMAGE}; build it with scripts/services/python-base-image")
+    return client
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    plugins = REPOSITORY / "plugins"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder),
+         str(REPOSITORY), str(plugins / "zenml-docker"), str(plugins / "zenml-kubeflow"),
+         str(plugins / "zenml-aiplatform")],
+        check=True,
+    )  # fmt: skip
+    return folder

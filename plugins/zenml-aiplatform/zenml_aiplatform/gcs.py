@@ -1,0 +1,156 @@
+"""The ``gcs`` artifact store flavor: artifacts in a Google Cloud Storage bucket (via gcsfs).
+
+Object stores have no atomic folder rename, so write-once comes from the order of uploads:
+an artifact's files are uploaded one object each, then a completion marker object is written
+last. Until the marker exists the artifact does not exist (``exists`` is false, a retry may
+overwrite the files), so a writer killed half-way leaves nothing visible. Manifests are single
+objects, written in one upload.
+
+Reading downloads an artifact once into a local cache folder (keyed by URI and content hash):
+artifacts never change, so the cached copy stays valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from zenml_aiplatform.config import GCSArtifactStoreConfig
+from zenml_core.artifact_stores.base import (
+    ArtifactStoreError,
+    BaseArtifactStore,
+    StoredArtifact,
+    check_name,
+)
+from zenml_core.utils.hashing import hash_folder
+
+COMPLETE = ".zenml-complete"
+MANIFEST = "manifest.json"
+PROTOCOL = "gs://"
+
+
+class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
+    """Keeps artifacts under ``path`` (``gs://bucket/prefix``); URIs are ``gs://`` URLs."""
+
+    @property
+    def root_url(self) -> str:
+        path = self.config.path.rstrip("/")
+        if not path.startswith(PROTOCOL) or len(path) <= len(PROTOCOL):
+            raise ArtifactStoreError(
+                f"artifact store {self.name!r}: path {self.config.path!r} is not a gs:// URL; "
+                "use gs://BUCKET or gs://BUCKET/PREFIX"
+            )
+        return path
+
+    @cached_property
+    def fs(self) -> Any:
+        """The gcsfs file system; listings are not cached (other processes write too)."""
+        os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
+        import gcsfs
+
+        return gcsfs.GCSFileSystem(
+            project=self.config.project, token=self.config.token, use_listings_cache=False
+        )
+
+    @property
+    def cache_folder(self) -> Path:
+        configured = self.config.cache_dir
+        if configured:
+            return self.resolve_path(configured)
+        return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zenml" / "gcs"
+
+    def initialize(self) -> None:
+        bucket = self.root_url[len(PROTOCOL) :].split("/", 1)[0]
+        if not self.fs.exists(bucket):
+            raise ArtifactStoreError(
+                f"artifact store {self.name!r}: bucket {bucket!r} does not exist or is not "
+                f"readable with these credentials; create it (`gcloud storage buckets create "
+                f"gs://{bucket}`) or fix the store's project/token"
+            )
+
+    def uri(self, *parts: str) -> str:
+        return "/".join([self.root_url, *(check_name(part) for part in parts)])
+
+    def _inside(self, uri: str) -> str:
+        if not uri.startswith(self.root_url + "/") or "/../" in uri + "/" or "/./" in uri + "/":
+            raise ArtifactStoreError(f"{uri!r} is not inside the artifact store at {self.root_url}")
+        return uri
+
+    def exists(self, uri: str) -> bool:
+        return bool(self.fs.exists(f"{self._inside(uri)}/{COMPLETE}"))
+
+    def write(self, uri: str, save: Callable[[Path], None]) -> StoredArtifact:
+        self._inside(uri)
+        if self.exists(uri):
+            raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
+        with tempfile.TemporaryDirectory(prefix="zenml-gcs-") as folder:
+            staged = Path(folder)
+            save(staged)
+            content_hash, size = hash_folder(staged)
+            files = sorted(path for path in staged.rglob("*") if path.is_file())
+            for path in files:
+                self.fs.put_file(str(path), f"{uri}/{path.relative_to(staged).as_posix()}")
+            if self.exists(uri):  # another writer finished first
+                raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
+            marker = {"size": size, "content_hash": content_hash, "files": len(files)}
+            self.fs.pipe_file(f"{uri}/{COMPLETE}", json.dumps(marker).encode())
+        return StoredArtifact(uri=uri, size=size, content_hash=content_hash)
+
+    def local_path(self, uri: str) -> Path:
+        """A local copy of the artifact's files, downloaded on first use."""
+        try:
+            marker = json.loads(self.fs.cat_file(f"{self._inside(uri)}/{COMPLETE}"))
+        except FileNotFoundError:
+            raise ArtifactStoreError(f"no artifact at {uri}") from None
+        # Keyed by content too: a bucket emptied and written again must not hit old copies.
+        key = hashlib.sha256(f"{uri}\n{marker['content_hash']}".encode()).hexdigest()[:32]
+        cached = self.cache_folder / key
+        if cached.exists():
+            return cached
+        self.cache_folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=self.cache_folder))
+        try:
+            prefix = uri[len(PROTOCOL) :] + "/"
+            for name in self.fs.find(uri):
+                relative = name[len(prefix) :]
+                if relative == COMPLETE:
+                    continue
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.fs.get_file(name, str(target))
+            os.rename(staging, cached)
+        except OSError:
+            if not cached.exists():
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # gone already unless another won
+        return cached
+
+    def write_manifest(self, uri: str, document: dict[str, Any]) -> None:
+        data = json.dumps(document, indent=1, default=str).encode()
+        self.fs.pipe_file(f"{self._inside(uri)}/{MANIFEST}", data)
+
+    def read_manifest(self, uri: str) -> dict[str, Any]:
+        try:
+            document: dict[str, Any] = json.loads(
+                self.fs.cat_file(f"{self._inside(uri)}/{MANIFEST}")
+            )
+        except FileNotFoundError:
+            raise ArtifactStoreError(f"no manifest at {uri}/{MANIFEST}") from None
+        return document
+
+    def manifest_folders(self) -> list[str]:
+        found = set()
+        for pattern in (f"{self.root_url}/*/*/{MANIFEST}", f"{self.root_url}/*/*/*/{MANIFEST}"):
+            for name in self.fs.glob(pattern):
+                folder = PROTOCOL + name.rsplit("/", 1)[0]
+                if not folder.rsplit("/", 1)[1].startswith("."):
+                    found.add(folder)
+        return sorted(found)
