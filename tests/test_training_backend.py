@@ -107,3 +107,23 @@ def test_a_setting_that_is_not_a_bool_is_refused(plugins: PluginManager) -> None
 
     with pytest.raises(ZenMLError, match=r"settings\['training_backend'\] must be true or false"):
         odd.compile(plugins=plugins)
+
+
+def test_compute_only_runs_the_code_and_records_nothing(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    from zenml_core.orchestrators.remote import context_for
+    from zenml_core.orchestrators.step_runner import compute_only
+    from zenml_core.testing.pipelines import training
+
+    stack = load_stack(repo, plugins=plugins, environ={})
+    finished = run(training, stack, plugins)
+    before = (len(finished.steps), stack.artifact_store.manifest_folders())
+    context = context_for(finished.record, stack, plugins)
+    compute_only(context, "fit")  # what an extra replica of a distributed job does
+    after = stack.metadata_store.list_step_runs(finished.id)
+    assert (len(after), stack.artifact_store.manifest_folders()) == before
+    broken = attrs.evolve(context.spec.step("fit"), parameters={"fail": True})
+    steps = [broken if s.name == "fit" else s for s in context.spec.steps]
+    with pytest.raises(ValueError, match="training failed on purpose"):
+        compute_only(attrs.evolve(context, spec=attrs.evolve(context.spec, steps=steps)), "fit")

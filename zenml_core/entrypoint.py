@@ -5,7 +5,7 @@
     python -m zenml_core.entrypoint --run-id RUN --run-name NAME --step STEP \\
         (--spec spec.json | --spec-json JSON) (--stack stack.json | --stack-json JSON)
         [--python-path DIR ...] [--wait-for FILE] [--record-via-manifest]
-        [--on-training-backend]
+        [--on-training-backend [--compute-only]]
         [--executor-input '{{$}}']
 
 It rebuilds the stack from the stack document (secrets come from environment variables),
@@ -53,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         help="this process is the training backend's job: run the step here",
     )
     parser.add_argument(
+        "--compute-only",
+        action="store_true",
+        help="an extra replica of a distributed training job: run the step's code on its "
+        "inputs, record and store nothing (the chief replica does)",
+    )
+    parser.add_argument(
         "--wait-for",
         type=Path,
         help="after starting up, wait until this file exists (exit at once if FILE.cancel does)",
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from zenml_core.materializers.registry import MaterializerRegistry
     from zenml_core.metadata_stores.records import StepStatus
     from zenml_core.orchestrators.reporting import Reporter
-    from zenml_core.orchestrators.step_runner import RunContext, run_step
+    from zenml_core.orchestrators.step_runner import RunContext, compute_only, run_step
     from zenml_core.pipelines.spec import PipelineSpec
     from zenml_core.plugin.manager import create_plugin_manager
     from zenml_core.stack.builder import stack_from_document
@@ -94,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.wait_for is not None and not _wait_for(args.wait_for):
         return 0  # started ahead of its step, which then did not need to run here
+    if args.compute_only:
+        compute_only(context, args.step)
+        return 0
     outcome = run_step(context, args.step, on_backend=args.on_training_backend)
     if outcome.status == StepStatus.FAILED:
         print(outcome.error_detail or outcome.error, file=sys.stderr)

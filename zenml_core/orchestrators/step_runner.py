@@ -235,6 +235,26 @@ def run_step(context: RunContext, step_name: str, *, on_backend: bool = False) -
     return outcome
 
 
+def compute_only(context: RunContext, step_name: str) -> None:
+    """Call the step's code on its recorded inputs, storing and recording nothing.
+
+    For the extra replicas of a distributed training job: they compute along with the chief
+    replica (e.g. TensorFlow's multi-worker strategies need every worker in the step), while
+    only the chief runs :func:`run_step` and records the outputs.
+    """
+    step_spec = context.spec.step(step_name)
+    step = instantiate(step_spec)
+    types = step.signature.input_types
+    arguments = dict(step_spec.parameters)
+    for input_name, wire in step_spec.inputs.items():
+        artifact = context.outputs_of(wire.step)[wire.output]
+        arguments[input_name] = load_artifact(
+            context.stack.artifact_store, artifact, types[input_name]
+        )
+    with running(StepContext(step_name, context.run_id, context.run_name)):
+        step.call(**arguments)
+
+
 def try_cached(context: RunContext, step_name: str) -> StepOutcome | None:
     """Reuse the step from the cache if possible; None (and nothing recorded) if it must run.
 

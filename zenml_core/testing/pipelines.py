@@ -98,3 +98,22 @@ def meet(folder: str, me: str, other: str) -> str:
 def parallel(folder: str) -> None:
     meet(folder=folder, me="left", other="right")
     meet(folder=folder, me="right", other="left")
+
+
+@step(settings={"training_backend": True})
+def fit(values: list[int], fail: bool = False) -> dict[str, float]:
+    """Stands in for training on a training backend: a "model" fitted to the values."""
+    if fail:
+        raise ValueError("conformance: training failed on purpose")
+    return {"mean": sum(values) / len(values), "spread": float(max(values) - min(values))}
+
+
+@step
+def score(model: dict[str, float]) -> float:
+    return model["mean"] / (model["spread"] or 1.0)
+
+
+@pipeline
+def training(count: int = 6, fail: bool = False) -> None:
+    """For training backends: ``fit`` asks for the backend, ``numbers`` and ``score`` do not."""
+    score(fit(numbers(count=count), fail=fail))

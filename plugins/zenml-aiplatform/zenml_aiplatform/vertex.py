@@ -42,11 +42,11 @@ def credentials(settings: VertexSettings) -> Any:
     if settings.anonymous:
         from google.auth.credentials import AnonymousCredentials
 
-        return AnonymousCredentials()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
     if settings.credentials_file:
         from google.oauth2 import service_account
 
-        return service_account.Credentials.from_service_account_file(
+        return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
             settings.credentials_file,
             scopes=["https://www.googleapis.com/auth/cloud-platform"],
         )

@@ -12,45 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zenml_docker.testing import BASE_IMAGE, build_wheelhouse, docker_with_base_image
 
 HERE = Path(__file__).parent
 REPOSITORY = HERE.parents[2]
-BASE_IMAGE = os.environ.get("ZENML_TEST_BASE_IMAGE", "zenml-python-base:3.11")
-REQUIRE_SERVICES = os.environ.get("ZENML_REQUIRE_SERVICES") == "1"
-
-
-def service_missing(reason: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (ZENML_REQUIRE_SERVICES=1: CI must provide it)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def docker_client() -> Any:
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as exc:
-        service_missing(f"no Docker engine ({exc}); start one with scripts/services/docker")
-    try:
-        client.images.get(BASE_IMAGE)
-    except docker.errors.ImageNotFound:
-        service_missing(f"no image {BASE_IMAGE}; build it with scripts/services/python-base-image")
-    return client
+    return docker_with_base_image()
 
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Wheels of zenml-core, zenml-docker and their dependencies: images build offline."""
-    folder = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder),
-         str(REPOSITORY), str(REPOSITORY / "plugins" / "zenml-docker")],
-        check=True,
-    )  # fmt: skip
-    return folder
+    return build_wheelhouse(
+        tmp_path_factory.mktemp("wheelhouse"), [REPOSITORY, REPOSITORY / "plugins" / "zenml-docker"]
+    )
 
 
 def zenml(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
