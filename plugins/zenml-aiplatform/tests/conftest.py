@@ -65,3 +65,33 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             *(plugins / name for name in ("zenml-docker", "zenml-kubeflow", "zenml-aiplatform")),
         ],
     )
+
+
+def connection_to(vertex: Any, wheelhouse: Path) -> dict[str, Any]:
+    """Settings that point the real SDK at the fake Vertex API and build images offline."""
+    return {
+        "api_endpoint": vertex.url, "api_transport": "rest", "anonymous": True,
+        "poll_seconds": 0.2, "timeout": 120, "base_image": BASE_IMAGE,
+        "wheelhouse": str(wheelhouse),
+    }  # fmt: skip
+
+
+def gcs_stack(project: Any, plugins: Any, bucket: str, **components: Any) -> Any:
+    """The project's SQLite store and local orchestrator, artifacts in ``bucket`` (emulator),
+    with ``components`` (orchestrator=..., training_backend=...) in their slots."""
+    from zenml_aiplatform.config import GCSArtifactStoreConfig
+    from zenml_aiplatform.gcs import GCSArtifactStore
+
+    from zenml_core.stack.builder import load_stack
+    from zenml_core.stack.stack import Stack
+
+    config = GCSArtifactStoreConfig(
+        path=f"gs://{bucket}/artifacts", token="anon",
+        cache_dir=str(project.root.parent / "gcs-cache"),  # not a project file: same image
+    )  # fmt: skip
+    local = load_stack(project, plugins=plugins, environ={})
+    return Stack(
+        name="gcp", artifact_store=GCSArtifactStore(name="gcs", config=config, flavor="gcs"),
+        metadata_store=local.metadata_store,
+        **{"orchestrator": local.orchestrator, **components},
+    )  # fmt: skip

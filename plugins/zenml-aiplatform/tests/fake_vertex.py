@@ -10,22 +10,22 @@ test sets it; ``refuse`` makes creation answer with an error.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
 
 from zenml_kubeflow.testing import run_tasks_locally
 
+from zenml_core.testing.fake_server import FakeServer, QuietHandler
+
 PREFIX = {"pipelineJobs": "PIPELINE_STATE_", "customJobs": "JOB_STATE_"}
 
 
-class FakeVertex:
+class FakeVertex(FakeServer):
     def __init__(self, *, execute: bool = False) -> None:
         self.execute = execute
         self.hold = threading.Event()
@@ -38,30 +38,18 @@ class FakeVertex:
         self.exit_codes: dict[str, int] = {}
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self, code: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 path = urlparse(self.path).path
                 fake.requests.append(("GET", path, None))
                 name = path.split("/", 2)[2] if path.count("/") >= 2 else ""
                 if name in fake.jobs:
-                    return self._answer(200, fake.jobs[name])
-                return self._answer(404, {"error": {"code": 404, "message": f"no {path}"}})
+                    return self.answer_json(200, fake.jobs[name])
+                return self.answer_json(404, {"error": {"code": 404, "message": f"no {path}"}})
 
             def do_POST(self) -> None:
                 url = urlparse(self.path)
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                body = self.read_json()
                 fake.requests.append(("POST", url.path, body))
                 created = re.fullmatch(
                     r"/v1[a-z0-9]*/(projects/[^/]+/locations/[^/]+)/(\w+)", url.path
@@ -69,23 +57,22 @@ class FakeVertex:
                 if created and created[2] in PREFIX:
                     if fake.refuse:
                         status = {"code": 400, "message": fake.refuse, "status": "INVALID_ARGUMENT"}
-                        return self._answer(400, {"error": status})
+                        return self.answer_json(400, {"error": status})
                     kind = created[2]
                     name = f"{created[1]}/{kind}/{len(fake.jobs) + 1}"
                     job = {**body, "name": name, "state": PREFIX[kind] + "PENDING",
                            "createTime": "2026-11-27T00:00:00Z"}  # fmt: skip
                     fake.jobs[name] = job
                     threading.Thread(target=fake._play, args=(kind, job), daemon=True).start()
-                    return self._answer(200, job)
+                    return self.answer_json(200, job)
                 cancel = re.fullmatch(r"/v1[a-z0-9]*/(.+):cancel", url.path)
                 if cancel and cancel[1] in fake.jobs:
                     job = fake.jobs[cancel[1]]
                     job["state"] = job["state"].rsplit("_", 1)[0] + "_CANCELLED"
-                    return self._answer(200, {})
-                return self._answer(404, {"error": {"code": 404, "message": f"no {url.path}"}})
+                    return self.answer_json(200, {})
+                return self.answer_json(404, {"error": {"code": 404, "message": f"no {url.path}"}})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def _play(self, kind: str, job: dict[str, Any]) -> None:
         """Take the job from RUNNING to its end state."""
@@ -114,18 +101,9 @@ class FakeVertex:
         command = [sys.executable, *container["command"][1:], *container.get("args", [])]
         return subprocess.run(command, capture_output=True, env=environment).returncode
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeVertex:
-        self.thread.start()
-        return self
-
     def __exit__(self, *exc: object) -> None:
         self.hold.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__exit__(*exc)
 
     def created(self, kind: str) -> list[Any]:
         """Bodies of the create requests for ``kind`` (``pipelineJobs``, ``customJobs``)."""

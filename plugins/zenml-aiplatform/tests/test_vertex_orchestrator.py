@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BASE_IMAGE
+from conftest import connection_to, gcs_stack
 from fake_vertex import FakeVertex
-from zenml_aiplatform.config import GCSArtifactStoreConfig, VertexOrchestratorConfig
-from zenml_aiplatform.gcs import GCSArtifactStore
+from zenml_aiplatform.config import VertexOrchestratorConfig
 from zenml_aiplatform.orchestrator import VertexOrchestrator
 from zenml_aiplatform.vertex import VertexError
 
@@ -24,7 +23,6 @@ from zenml_core.client import Client
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
 from zenml_core.testing.pipelines import diamond, failing
 
@@ -43,32 +41,12 @@ def vertex_stack(
         network="projects/123/global/networks/ml",
         labels={"team": "ml"},
         encryption_key="projects/my-project/locations/europe-west4/keyRings/r/cryptoKeys/k",
-        api_endpoint=vertex.url,
-        api_transport="rest",
-        anonymous=True,
-        poll_seconds=0.2,
-        timeout=120,
-        base_image=BASE_IMAGE,
-        wheelhouse=str(wheelhouse),
-        **settings,
+        **{**connection_to(vertex, wheelhouse), **settings},
     )
     orchestrator = VertexOrchestrator(
         name="vertex", config=config, root=project.root, flavor="vertex"
     )
-    store = GCSArtifactStore(
-        name="gcs",
-        config=GCSArtifactStoreConfig(
-            path=f"gs://{bucket}/artifacts",
-            token="anon",
-            cache_dir=str(project.root.parent / "gcs-cache"),  # not a project file: same image
-        ),
-        flavor="gcs",
-    )
-    local = load_stack(project, plugins=plugins, environ={})
-    return Stack(
-        name="vertex", artifact_store=store, metadata_store=local.metadata_store,
-        orchestrator=orchestrator,
-    )  # fmt: skip
+    return gcs_stack(project, plugins, bucket, orchestrator=orchestrator)
 
 
 def run_quietly(pipeline: Any, stack: Stack, plugins: Any) -> Any:

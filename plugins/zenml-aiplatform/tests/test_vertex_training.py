@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASE_IMAGE
+from conftest import connection_to, gcs_stack
 from fake_vertex import FakeVertex
-from zenml_aiplatform.config import GCSArtifactStoreConfig, VertexTrainingBackendConfig
-from zenml_aiplatform.gcs import GCSArtifactStore
+from zenml_aiplatform.config import VertexTrainingBackendConfig
 from zenml_aiplatform.training import VertexTrainingBackend
 
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
 from zenml_core.testing.pipelines import training
 
@@ -37,29 +35,10 @@ def training_stack(
         accelerator_count=2,
         service_account="trainer@my-project.iam.gserviceaccount.com",
         labels={"team": "ml"},
-        api_endpoint=vertex.url,
-        api_transport="rest",
-        anonymous=True,
-        poll_seconds=0.2,
-        timeout=120,
-        base_image=BASE_IMAGE,
-        wheelhouse=str(wheelhouse),
-        **settings,
+        **{**connection_to(vertex, wheelhouse), **settings},
     )
     backend = VertexTrainingBackend(name="gpus", config=config, root=project.root, flavor="vertex")
-    store = GCSArtifactStore(
-        name="gcs",
-        config=GCSArtifactStoreConfig(
-            path=f"gs://{bucket}/artifacts", token="anon",
-            cache_dir=str(project.root.parent / "gcs-cache"),
-        ),
-        flavor="gcs",
-    )  # fmt: skip
-    local = load_stack(project, plugins=plugins, environ={})
-    return Stack(
-        name="trainer", artifact_store=store, metadata_store=local.metadata_store,
-        orchestrator=local.orchestrator, training_backend=backend,
-    )  # fmt: skip
+    return gcs_stack(project, plugins, bucket, training_backend=backend)
 
 
 def run_quietly(stack: Stack, plugins: Any, **parameters: Any) -> Any:

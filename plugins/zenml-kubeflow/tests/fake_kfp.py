@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from zenml_kubeflow.testing import run_tasks_locally
 
+from zenml_core.testing.fake_server import FakeServer, QuietHandler
 
-class FakeKFP:
+
+class FakeKFP(FakeServer):
     def __init__(
         self, final_state: str = "SUCCEEDED", error: str | None = None, *, execute: bool = False
     ) -> None:
@@ -35,51 +36,38 @@ class FakeKFP:
         self.exit_codes: dict[str, int] = {}
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self, code: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 fake.requests.append(("GET", url.path, parse_qs(url.query)))
                 if url.path == "/apis/v2beta1/healthz":
-                    return self._answer(200, {"multi_user": False})
+                    return self.answer_json(200, {"multi_user": False})
                 if url.path == "/apis/v2beta1/experiments":
                     wanted = json.loads(parse_qs(url.query)["filter"][0])["predicates"][0]
                     found = [e for e in fake.experiments.values()
                              if e["display_name"] == wanted["stringValue"]]  # fmt: skip
-                    return self._answer(200, {"experiments": found, "total_size": len(found)})
+                    return self.answer_json(200, {"experiments": found, "total_size": len(found)})
                 if url.path.startswith("/apis/v2beta1/runs/"):
-                    return self._answer(200, fake.runs[url.path.rsplit("/", 1)[1]])
-                return self._answer(404, {"error": f"no route {url.path}"})
+                    return self.answer_json(200, fake.runs[url.path.rsplit("/", 1)[1]])
+                return self.answer_json(404, {"error": f"no route {url.path}"})
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                body = self.read_json()
                 fake.requests.append(("POST", self.path, body))
                 if self.path == "/apis/v2beta1/experiments":
                     experiment = {**body, "experiment_id": f"exp-{len(fake.experiments) + 1}"}
                     fake.experiments[experiment["experiment_id"]] = experiment
-                    return self._answer(200, experiment)
+                    return self.answer_json(200, experiment)
                 if self.path == "/apis/v2beta1/runs":
                     if fake.fail_run_creation:
-                        return self._answer(500, {"error": "the cluster is full", "code": 13})
+                        return self.answer_json(500, {"error": "the cluster is full", "code": 13})
                     run = {**body, "run_id": f"run-{len(fake.runs) + 1}", "state": "PENDING"}
                     fake.runs[run["run_id"]] = run
                     threading.Thread(target=fake._play, args=(run,), daemon=True).start()
-                    return self._answer(200, run)
-                return self._answer(404, {"error": f"no route {self.path}"})
+                    return self.answer_json(200, run)
+                return self.answer_json(404, {"error": f"no route {self.path}"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def _play(self, run: dict[str, Any]) -> None:
         """Take the run from RUNNING to its end state."""
@@ -99,18 +87,6 @@ class FakeKFP:
         if error:
             run["error"] = {"code": 2, "message": error}
         run["state"] = state
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeKFP:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def posted(self, path: str) -> list[Any]:
         return [body for method, p, body in self.requests if method == "POST" and p == path]

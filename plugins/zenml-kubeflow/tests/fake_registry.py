@@ -10,25 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from zenml_core.testing.fake_server import FakeServer, QuietHandler
 
-class FakeRegistry:
+
+class FakeRegistry(FakeServer):
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
         self.manifests: dict[tuple[str, str], dict[str, Any]] = {}
         self.uploads: dict[str, bytearray] = {}
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
             def _body(self) -> bytes:
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -112,17 +109,4 @@ class FakeRegistry:
                 fake.blobs[digest] = data
                 return self._answer(201, {"Docker-Content-Digest": digest})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeRegistry:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
