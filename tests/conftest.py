@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from zenml_core.cli.main import CLIContext, build_cli
 from zenml_core.plugin.manager import PluginManager, create_plugin_manager
 from zenml_core.repository import Repository
+from zenml_core.testing.services import service_missing
 
 TEST_PLUGINS = Path(__file__).parent / "plugins"
 
@@ -138,7 +139,6 @@ def run_zenml(
 
 # -- services -----------------------------------------------------------------------------------
 
-REQUIRE_SERVICES = os.environ.get("ZENML_REQUIRE_SERVICES") == "1"  # set by .ci/run
 MYSQL = {
     "host": os.environ.get("ZENML_TEST_MYSQL_HOST", "127.0.0.1"),
     "port": int(os.environ.get("ZENML_TEST_MYSQL_PORT", "3306")),
@@ -146,13 +146,6 @@ MYSQL = {
     "password": os.environ.get("ZENML_TEST_MYSQL_PASSWORD", "zenml"),
     "database": os.environ.get("ZENML_TEST_MYSQL_DATABASE", "zenml_test"),
 }
-
-
-def service_missing(reason: str) -> None:
-    """Skip for a developer without the service; fail in CI, where it must be there."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (ZENML_REQUIRE_SERVICES=1: CI must provide it)")
-    pytest.skip(reason)
 
 
 def reset_mysql() -> None:

@@ -9,17 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+from zenml_core.testing.services import service_missing
 
 BASE_IMAGE = os.environ.get("ZENML_TEST_BASE_IMAGE", "zenml-python-base:3.11")
-REQUIRE_SERVICES = os.environ.get("ZENML_REQUIRE_SERVICES") == "1"
-
-
-def service_missing(reason: str) -> None:
-    """Skip the test, or fail it where CI promised the service (ZENML_REQUIRE_SERVICES=1)."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (ZENML_REQUIRE_SERVICES=1: CI must provide it)")
-    pytest.skip(reason)
 
 
 def docker_with_base_image() -> Any:
