@@ -38,8 +38,7 @@ def remote_stack(
         experiment="nightly",
         base_image=BASE_IMAGE,
         wheelhouse=str(wheelhouse),
-        timeout=60,
-        **settings,
+        **{"timeout": 60, **settings},
     )
     orchestrator = KubeflowOrchestrator(
         name="kfp", config=config, root=project.root, flavor="kubeflow"
@@ -196,3 +195,16 @@ def test_the_step_image_is_pushed_to_the_registry_the_yaml_names(
         assert {e["container"]["image"] for e in executors.values()} == {image}
     finally:
         docker_client.images.remove(image)
+
+
+def test_a_run_that_outlasts_the_timeout_is_left_to_be_followed(
+    zenml_project: Repository, zenml_plugins: Any, docker_client: Any, wheelhouse: Path
+) -> None:
+    with FakeKFP() as kfp:
+        kfp.hold.clear()  # the run stays RUNNING
+        stack = remote_stack(zenml_project, zenml_plugins, kfp.url, wheelhouse, timeout=1)
+        output = io.StringIO()
+        run = diamond.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(output))
+        assert run.status == "running" and run.record.orchestrator_run_id == "run-1"
+        assert "still running after 1 s; the KFP run goes on" in output.getvalue()
+        kfp.hold.set()

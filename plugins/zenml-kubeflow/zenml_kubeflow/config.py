@@ -13,8 +13,9 @@ class KubeflowOrchestratorConfig:
       (the step image must exist locally; nothing is pulled).
     - ``host``: otherwise, the KFP API server to submit to (``experiment``, ``namespace``).
       With ``wait`` the orchestrator waits up to ``timeout`` seconds for the run to end;
-      without, it returns at once and ``zenml runs show`` follows the run. ``registry``
-      (``host[:port][/path]``) is where the step image is pushed for the cluster to pull.
+      without (or after the timeout) it returns and ``zenml runs show`` follows the run.
+      ``registry`` (``host[:port][/path]``) is where the step image is pushed for the cluster
+      to pull.
       The cluster must reach the artifact store; a SQLite metadata store it cannot reach, so
       steps then record via their manifests, imported when the run ends (no caching there).
     - ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``: the step image,

@@ -133,7 +133,14 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
             f"submitted to {self.config.host} as KFP run {submitted.run_id} "
             f"(experiment {self.config.experiment!r}); waiting for it to end"
         )
-        remote = client.wait_for_run_completion(submitted.run_id, timeout=self.config.timeout)
+        try:
+            remote = client.wait_for_run_completion(submitted.run_id, timeout=self.config.timeout)
+        except TimeoutError:
+            context.reporter.line(
+                f"still running after {self.config.timeout} s; the KFP run goes on and "
+                "`zenml runs show` follows it"
+            )
+            return Submitted(submitted.run_id, self._run_page(submitted.run_id))
         state = _state(remote)
         return outcomes_after_remote_run(
             context,
