@@ -27,3 +27,8 @@ class UnknownFlavorError(ZenMLError):
 
 class StackError(ZenMLError):
     """A stack or component operation is not allowed (unknown name, still in use, active)."""
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line, shortened: for errors that quote a remote answer."""
+    return " ".join(str(exc).split())[:limit]

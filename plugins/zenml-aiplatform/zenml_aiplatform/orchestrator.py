@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zenml_aiplatform.config import VertexOrchestratorConfig
-from zenml_aiplatform.vertex import VertexError, connect, job_state, resource_id, summary, wait_for
+from zenml_aiplatform.vertex import VertexError, connect, job_state, resource_id, wait_for
+from zenml_core.errors import one_line
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_after_remote_run
 
@@ -72,7 +73,7 @@ class VertexOrchestrator(BaseOrchestrator[VertexOrchestratorConfig]):
             except Exception as exc:  # the API's answer, whatever its type
                 raise VertexError(
                     f"submitting the pipeline job to Vertex AI ({self.config.project}, "
-                    f"{self.config.location}) failed: {summary(exc)}"
+                    f"{self.config.location}) failed: {one_line(exc)}"
                 ) from exc
         name = job.resource_name
         # Recorded at once: should this process die while waiting, reading the run follows it.
@@ -112,4 +113,4 @@ class VertexOrchestrator(BaseOrchestrator[VertexOrchestratorConfig]):
         try:
             return self._state(run.orchestrator_run_id)
         except Exception as exc:  # the API's answer, whatever its type
-            return RemoteState(f"unknown: Vertex AI did not answer ({summary(exc)})")
+            return RemoteState(f"unknown: Vertex AI did not answer ({one_line(exc)})")

@@ -20,11 +20,11 @@ from zenml_aiplatform.vertex import (
     job_state,
     resource_id,
     step_image,
-    summary,
     wait_for,
 )
 from zenml_core.backends.base import BaseTrainingBackend
 from zenml_core.config.converter import structure
+from zenml_core.errors import one_line
 from zenml_core.metadata_stores.records import StepStatus
 from zenml_core.orchestrators.external import outcome_from_record
 from zenml_core.orchestrators.remote import import_step_manifests
@@ -112,7 +112,7 @@ class VertexTrainingBackend(BaseTrainingBackend[VertexTrainingBackendConfig]):
         except Exception as exc:  # the API's answer, whatever its type
             return self._fail(
                 context, step_name, started,
-                f"submitting the Vertex AI custom job failed: {summary(exc)}",
+                f"submitting the Vertex AI custom job failed: {one_line(exc)}",
             )  # fmt: skip
         name = job.resource_name
         context.reporter.step(step_name, f"running as Vertex AI custom job {name}")

@@ -53,11 +53,6 @@ def credentials(settings: VertexSettings) -> Any:
     return None
 
 
-def summary(exc: BaseException) -> str:
-    """An exception as one short line."""
-    return " ".join(str(exc).split())[:300]
-
-
 def resource_id(text: str) -> str:
     """``text`` as a Vertex resource id: lowercase letters, digits and '-', at most 128."""
     cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")

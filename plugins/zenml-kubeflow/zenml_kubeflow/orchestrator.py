@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zenml_docker.config import DockerOrchestratorConfig
 from zenml_docker.orchestrator import DockerOrchestrator
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import ZenMLError, one_line
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.external import run_folder
 from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_after_remote_run
@@ -123,7 +123,7 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
             )
         except Exception as exc:  # the API server's answer, whatever its type
             raise KubeflowOrchestratorError(
-                f"submitting to the KFP API server at {self.config.host} failed: {_summary(exc)}"
+                f"submitting to the KFP API server at {self.config.host} failed: {one_line(exc)}"
             ) from exc
         # Recorded at once: should this process die while waiting, reading the run follows it.
         context.stack.metadata_store.set_orchestrator_run_id(context.run_id, submitted.run_id)
@@ -156,7 +156,7 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
         try:
             return _state(self._client().get_run(run.orchestrator_run_id))
         except Exception as exc:  # the API server's answer, whatever its type
-            return RemoteState(f"unknown: {self.config.host} did not answer ({_summary(exc)})")
+            return RemoteState(f"unknown: {self.config.host} did not answer ({one_line(exc)})")
 
     def _run_locally(self, context: RunContext) -> dict[str, StepOutcome]:
         from kfp import components, local
@@ -210,7 +210,3 @@ def _state(run: Any) -> RemoteState:
         if failed
         else None,
     )
-
-
-def _summary(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
