@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar, TypeVar
 
 from zenml_core.errors import ZenMLError
@@ -58,9 +59,17 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         """Mark runs whose process died ``failed`` (reason: orphaned); returns their ids."""
         raise NotImplementedError
 
-    def set_orchestrator_run_id(self, run_id: str, orchestrator_run_id: str) -> None:
+    def set_orchestrator_run_id(
+        self, run_id: str, orchestrator_run_id: str, *, released: bool = False
+    ) -> None:
         """Note that a remote orchestrator runs this run under ``orchestrator_run_id``: the
-        run is then followed through the orchestrator instead of reaped for silence."""
+        run is then followed through the orchestrator instead of reaped for silence.
+        ``released``: this process stops following it; whoever reads it next may close it."""
+        raise NotImplementedError
+
+    def claim_run(self, run_id: str, quiet_for: datetime.timedelta) -> bool:
+        """Atomically take a running run nobody has beaten for in ``quiet_for`` (marking it
+        alive now), to close it; False if it ended or someone beat for it recently."""
         raise NotImplementedError
 
     def heartbeat(self, run_id: str) -> None:

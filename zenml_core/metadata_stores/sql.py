@@ -85,6 +85,7 @@ class SchemaVersionError(ZenMLError):
 
 
 ORPHAN_AFTER = datetime.timedelta(seconds=60)  # six missed heartbeats
+RELEASED = datetime.datetime(1970, 1, 1)  # the heartbeat of a run no process follows
 
 
 def process_alive(pid: int) -> bool:
@@ -302,11 +303,26 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         return self.get_run(run_id)
 
     @retrying
-    def set_orchestrator_run_id(self, run_id: str, orchestrator_run_id: str) -> None:
+    def set_orchestrator_run_id(
+        self, run_id: str, orchestrator_run_id: str, *, released: bool = False
+    ) -> None:
+        values: dict[Any, Any] = {self.models.Run.orchestrator_run_id: orchestrator_run_id}
+        if released:
+            values[self.models.Run.heartbeat_at] = RELEASED
         with self._session(write=True) as m:
-            m.Run.update(orchestrator_run_id=orchestrator_run_id).where(
-                m.Run.id == run_id
-            ).execute()
+            m.Run.update(values).where(m.Run.id == run_id).execute()
+
+    @retrying
+    def claim_run(self, run_id: str, quiet_for: datetime.timedelta) -> bool:
+        """Take a running run whose heartbeat is older than ``quiet_for`` by beating for it now;
+        False when it ended or beat recently (someone else is working on it)."""
+        now = utcnow()
+        with self._session(write=True):
+            cursor = self._execute(
+                "UPDATE run SET heartbeat_at = ? WHERE id = ? AND status = ? AND heartbeat_at < ?",
+                (now, run_id, RunStatus.RUNNING, now - quiet_for),
+            )
+            return bool(cursor.rowcount)
 
     @retrying
     def heartbeat(self, run_id: str) -> None:

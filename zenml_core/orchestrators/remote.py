@@ -13,6 +13,7 @@ brings those into the metadata store after the run.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from zenml_core.pipelines.spec import PipelineSpec
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.stack.stack import Stack
+
+
+CLOSING_QUIET = datetime.timedelta(seconds=30)  # three missed heartbeats
 
 
 @frozen
@@ -158,6 +162,10 @@ def follow_remote_runs(stack: Stack, records: list[RunRecord]) -> list[RunRecord
     for record in followed:
         state = orchestrator.remote_state(record)
         if state is None or not state.ended:
+            continue
+        # One closer: not while the submitting process still waits (it beats every 10 s), nor
+        # while another reader closes it.
+        if not stack.metadata_store.claim_run(record.id, CLOSING_QUIET):
             continue
         context = context_for(record, stack, plugins)
         error = (state.error or f"the remote run ended {state.state}") if state.failed else None

@@ -189,7 +189,11 @@ def run(
         plugins.hook.zenml_before_pipeline_run(**common)
         result = stack.orchestrator.run(context)
         if isinstance(result, Submitted):
-            stack.metadata_store.set_orchestrator_run_id(run_id, result.orchestrator_run_id)
+            heartbeat.stop()
+            heartbeat.join()  # no beat may land after the release below
+            stack.metadata_store.set_orchestrator_run_id(
+                run_id, result.orchestrator_run_id, released=True
+            )
             submitted = result
             result = {}
         outcomes = result

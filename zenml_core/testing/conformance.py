@@ -182,6 +182,22 @@ class MetadataStoreConformance:
         )
         assert metadata_store.get_step_run(step).status == "failed"
 
+    def test_a_run_followed_remotely_is_claimed_by_one_closer(self, metadata_store: Any) -> None:
+        import datetime
+
+        quiet = datetime.timedelta(seconds=30)
+        self.new_run(metadata_store, "r1")
+        metadata_store.set_orchestrator_run_id("r1", "remote-1")
+        assert not metadata_store.claim_run("r1", quiet)  # its process beat just now
+        metadata_store.set_orchestrator_run_id("r1", "remote-1", released=True)
+        assert metadata_store.reap_orphans() == []  # silent, but followed remotely
+        assert metadata_store.get_run("r1").orchestrator_run_id == "remote-1"
+        assert metadata_store.claim_run("r1", quiet)
+        assert not metadata_store.claim_run("r1", quiet)  # taken by the first claim
+        metadata_store.finish_run("r1", "completed")
+        metadata_store.set_orchestrator_run_id("r1", "remote-1", released=True)
+        assert not metadata_store.claim_run("r1", quiet)  # ended
+
     def test_concurrent_writers_lose_nothing(self, metadata_store: Any) -> None:
         store = metadata_store
         self.new_run(store, "r1")
