@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     outcome = run_step(context, args.step, on_backend=args.on_training_backend)
     if outcome.status == StepStatus.FAILED:
+        if args.record_via_manifest:
+            from zenml_core.orchestrators.remote import write_failure_manifest
+
+            write_failure_manifest(context, outcome)
         print(outcome.error_detail or outcome.error, file=sys.stderr)
         return 1
     if outcome.status == StepStatus.SKIPPED:

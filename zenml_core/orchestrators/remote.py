@@ -181,6 +181,24 @@ def follow_remote_runs(stack: Stack, records: list[RunRecord]) -> list[RunRecord
     return [changed.get(record.id, record) for record in records]
 
 
+def write_failure_manifest(context: RunContext, outcome: StepOutcome) -> None:
+    """Leave a failed step's record (with its traceback) as its step manifest, for steps that
+    record via manifests: otherwise only the remote service's exit code would be known. A
+    retry that succeeds replaces it."""
+    from zenml_core.orchestrators.step_runner import describe_outcome
+
+    store = context.stack.artifact_store
+    store.write_manifest(
+        store.uri(context.spec.name, context.run_id, outcome.step),
+        {
+            "pipeline": context.spec.name,
+            "run_id": context.run_id,
+            "run_name": context.run_name,
+            **describe_outcome(outcome),
+        },
+    )
+
+
 def with_scratch_metadata(stack: Stack, spec: PipelineSpec, run_id: str, run_name: str) -> Stack:
     """``stack`` with a scratch SQLite metadata store in a temporary folder, holding the run
     and the steps of it that already left manifests (so this step finds its inputs).

@@ -101,7 +101,7 @@ def test_a_failed_job_fails_the_run_with_vertex_error_message(
 ) -> None:  # fmt: skip
     with FakeVertex(execute=True) as vertex:
         stack = vertex_stack(zenml_project, zenml_plugins, vertex, bucket, wheelhouse)
-        with pytest.raises(PipelineRunFailedError, match="ended FAILED: fail exited with code 1"):
+        with pytest.raises(PipelineRunFailedError, match="this step fails on purpose"):
             run_quietly(failing, stack, zenml_plugins)
     (run,) = stack.metadata_store.list_runs()
     steps = {s.name: s.status for s in stack.metadata_store.list_step_runs(run.id)}

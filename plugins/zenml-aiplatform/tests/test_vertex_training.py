@@ -98,7 +98,7 @@ def test_a_failed_job_fails_the_step_and_the_run(
 ) -> None:  # fmt: skip
     with FakeVertex(execute=True) as vertex:
         stack = training_stack(zenml_project, zenml_plugins, vertex, bucket, wheelhouse)
-        with pytest.raises(PipelineRunFailedError, match="custom job ended FAILED: worker exited"):
+        with pytest.raises(PipelineRunFailedError, match="ValueError: conformance: training"):
             run_quietly(stack, zenml_plugins, fail=True)
         vertex.refuse = "accelerator NVIDIA_TESLA_T4 is not available in us-east1"
         with pytest.raises(PipelineRunFailedError, match="is not available in us-east1"):

@@ -106,7 +106,7 @@ def test_a_step_failing_on_the_cluster_is_recorded_with_what_did_run(
 ) -> None:
     with FakeKFP(execute=True) as kfp:
         stack = remote_stack(zenml_project, zenml_plugins, kfp.url, wheelhouse)
-        with pytest.raises(PipelineRunFailedError, match="task fail exited with code 1"):
+        with pytest.raises(PipelineRunFailedError, match="RuntimeError: conformance"):
             failing.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
     (run,) = stack.metadata_store.list_runs()
     steps = {s.name: s.status for s in stack.metadata_store.list_step_runs(run.id)}
