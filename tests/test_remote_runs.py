@@ -152,3 +152,18 @@ def test_runs_of_another_orchestrator_are_left_alone(
     local = Client(repo, plugins=plugins)  # the default stack: local orchestrator
     assert local.run(submitted.id).status == "running"
     assert queue_stack.orchestrator.asked == 0
+
+
+def test_the_run_folder_is_beside_local_artifacts_and_a_scratch_folder_otherwise(
+    queue_stack: Any,
+) -> None:
+    from types import SimpleNamespace
+
+    from zenml_core.orchestrators.external import run_folder
+
+    spec = SimpleNamespace(name="pipe")
+    local = run_folder(SimpleNamespace(stack=queue_stack, spec=spec, run_id="r1"))
+    assert local == Path(queue_stack.artifact_store.uri("pipe", "r1", ".zenml"))
+    remote_stack = SimpleNamespace(artifact_store=object())  # e.g. a gs:// store
+    scratch = run_folder(SimpleNamespace(stack=remote_stack, spec=spec, run_id="r2"))
+    assert scratch.is_dir() and scratch.parts[-2:] == ("zenml-runs", "r2")

@@ -4,6 +4,7 @@ remote jobs) through ``python -m zenml_core.entrypoint``."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,16 @@ if TYPE_CHECKING:
 
 
 def run_folder(context: RunContext) -> Path:
-    """The run's ``.zenml`` folder in the (local) artifact store, for files steps elsewhere
-    read; created if missing."""
+    """The run's ``.zenml`` folder for files steps elsewhere read (spec, stack, compiled
+    pipelines); created if missing. In a local artifact store it sits beside the run's
+    artifacts (containers mount it); with a remote store it is a scratch folder here."""
+    from zenml_core.artifact_stores.local import LocalArtifactStore
+
     store = context.stack.artifact_store
-    folder = Path(store.local_path(store.uri(context.spec.name, context.run_id, ".zenml")))
+    if isinstance(store, LocalArtifactStore):
+        folder = Path(store.local_path(store.uri(context.spec.name, context.run_id, ".zenml")))
+    else:
+        folder = Path(tempfile.gettempdir(), "zenml-runs", context.run_id)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
