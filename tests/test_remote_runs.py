@@ -106,7 +106,9 @@ def test_a_remote_run_that_ended_is_closed_with_the_manifests_of_its_steps(
     orchestrator.states[submitted.record.orchestrator_run_id] = RemoteState("RUNNING")
     assert client.run(submitted.id).status == "running"
     orchestrator.states[submitted.record.orchestrator_run_id] = RemoteState("SUCCEEDED", ended=True)
+    (listed,) = client.runs(status="completed")  # reading "completed" runs follows it too
     finished = client.run(submitted.name)
+    assert listed.id == finished.id
     assert finished.status == "completed" and finished.record.ended_at is not None
     steps = finished.steps
     assert {step.status for step in steps.values()} == {"completed"}

@@ -17,6 +17,7 @@ from zenml_core.metadata_stores.records import (
     ArtifactRecord,
     PipelineRecord,
     RunRecord,
+    RunStatus,
     StepRunRecord,
 )
 
@@ -58,10 +59,12 @@ class Client:
         """Runs, newest first."""
         from zenml_core.orchestrators.remote import follow_remote_runs
 
-        records = self.metadata.list_runs(pipeline=pipeline, status=status, limit=limit)
-        records = follow_remote_runs(self.stack, records)
-        if status is not None:
-            records = [record for record in records if record.status == status]
+        if status is None:
+            records = self.metadata.list_runs(pipeline=pipeline, limit=limit)
+            records = follow_remote_runs(self.stack, records)
+        else:  # runs that ended remotely leave "running" before the filter applies
+            follow_remote_runs(self.stack, self.metadata.list_runs(status=RunStatus.RUNNING))
+            records = self.metadata.list_runs(pipeline=pipeline, status=status, limit=limit)
         return [PipelineRun(self, record) for record in records]
 
     def run(self, id_or_name: str) -> PipelineRun:
