@@ -69,14 +69,22 @@ def import_step_manifests(context: RunContext) -> list[str]:
     from zenml_core.metadata_stores.sql import utcnow
 
     metadata = context.stack.metadata_store
-    recorded = {step.name for step in metadata.list_step_runs(context.run_id)}
+    records = metadata.list_step_runs(context.run_id)
+    recorded = {step.name for step in records}
     missing = [step.name for step in context.spec.steps if step.name not in recorded]
     documents = step_manifests(context.stack, context.spec.name, context.run_id, missing)
     if documents:
+        # Inputs made by steps recorded here already (run locally, cached) link by URI too.
+        known = {
+            artifact.uri: artifact.id
+            for record in records
+            for artifact in metadata.step_run_outputs(record.id).values()
+        }
         problems: list[str] = []
         metadata.restore_steps(  # type: ignore[attr-defined]
-            context.run_id, context.run_name, documents, {}, {}, problems, default_time=utcnow()
-        )
+            context.run_id, context.run_name, documents, {}, known, problems,
+            default_time=utcnow(),
+        )  # fmt: skip
         for problem in problems:
             context.reporter.line(f"warning: {problem}")
     return [document["step"] for document in documents]

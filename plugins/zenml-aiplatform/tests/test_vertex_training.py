@@ -88,6 +88,7 @@ def test_the_training_step_runs_as_a_custom_job(
     fit = run.steps["fit"]
     assert fit.output.uri.startswith(f"gs://{bucket}/artifacts/training/")
     assert fit.output.load() == {"mean": 2.5, "spread": 5.0}
+    assert fit.inputs["values"].id == run.steps["numbers"].output.id  # ran here, linked
     assert run.steps["score"].inputs["model"].id == fit.output.id
     assert run.steps["score"].output.load() == 0.5
 
