@@ -24,7 +24,7 @@ from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
 from zenml_core.stack.stack import Stack
-from zenml_core.testing.pipelines import diamond, failing
+from zenml_core.testing.pipelines import FAILING_STATUSES, diamond, failing
 
 
 def vertex_stack(
@@ -105,10 +105,7 @@ def test_a_failed_job_fails_the_run_with_vertex_error_message(
             run_quietly(failing, stack, zenml_plugins)
     (run,) = stack.metadata_store.list_runs()
     steps = {s.name: s.status for s in stack.metadata_store.list_step_runs(run.id)}
-    assert steps == {
-        "numbers": "completed", "add": "completed", "total": "completed", "fail": "failed",
-        "double": "skipped",
-    }  # fmt: skip
+    assert steps == FAILING_STATUSES
 
 
 def test_a_cancelled_job_and_a_refused_request(

@@ -27,7 +27,7 @@ from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
 from zenml_core.stack.stack import Stack
 from zenml_core.testing.conformance import local_stack_with
-from zenml_core.testing.pipelines import diamond, failing
+from zenml_core.testing.pipelines import FAILING_STATUSES, diamond, failing
 
 
 def remote_stack(
@@ -110,10 +110,7 @@ def test_a_step_failing_on_the_cluster_is_recorded_with_what_did_run(
             failing.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
     (run,) = stack.metadata_store.list_runs()
     steps = {s.name: s.status for s in stack.metadata_store.list_step_runs(run.id)}
-    assert steps == {
-        "numbers": "completed", "add": "completed", "total": "completed", "fail": "failed",
-        "double": "skipped",
-    }  # fmt: skip
+    assert steps == FAILING_STATUSES
 
 
 def test_without_waiting_runs_show_follows_the_remote_run(
