@@ -126,3 +126,20 @@ def test_extra_replicas_compute_along_without_recording(
     chief, workers = job["jobSpec"]["workerPoolSpecs"]
     assert (chief["replicaCount"], workers["replicaCount"]) == ("1", "2")
     assert workers["containerSpec"]["args"] == [*chief["containerSpec"]["args"], "--compute-only"]
+
+
+def test_a_cancelled_job_fails_the_step_with_vertex_message(
+    zenml_project: Repository, zenml_plugins: Any, docker_client: Any, wheelhouse: Path,
+    bucket: str,
+) -> None:  # fmt: skip
+    with FakeVertex() as vertex:
+        vertex.final_state, vertex.error = "CANCELLED", "cancelled by bob@example.com"
+        stack = training_stack(zenml_project, zenml_plugins, vertex, bucket, wheelhouse)
+        with pytest.raises(PipelineRunFailedError, match="custom job ended CANCELLED: cancelled"):
+            run_quietly(stack, zenml_plugins)
+    (run,) = stack.metadata_store.list_runs()
+    fit = next(s for s in stack.metadata_store.list_step_runs(run.id) if s.name == "fit")
+    assert (fit.status, fit.error) == (
+        "failed",
+        "the Vertex AI custom job ended CANCELLED: cancelled by bob@example.com",
+    )
