@@ -68,7 +68,7 @@ def describe_stack(stack: Stack) -> dict[str, Any]:
     }
 
 
-def write_run_manifest(
+def close_run(
     stack: Stack,
     spec: PipelineSpec,
     run_id: str,
@@ -76,13 +76,15 @@ def write_run_manifest(
     error: str | None,
     outcomes: list[StepOutcome],
 ) -> None:
-    """``<pipeline>/<run id>/manifest.json``: the run and all its step runs, cached ones too.
+    """End the run's record and write its run manifest,
+    ``<pipeline>/<run id>/manifest.json``: the run and all its step runs, cached ones too.
 
     With the step manifests beside each step's outputs, it lets the metadata store be rebuilt
     from the artifact store alone.
     """
     from zenml_core.orchestrators.step_runner import describe_outcome
 
+    stack.metadata_store.finish_run(run_id, status, error)
     record = stack.metadata_store.get_run(run_id)
     store = stack.artifact_store
     store.write_manifest(
@@ -108,19 +110,6 @@ def write_run_manifest(
             "steps": [describe_outcome(outcome) for outcome in outcomes],
         },
     )
-
-
-def close_run(
-    stack: Stack,
-    spec: PipelineSpec,
-    run_id: str,
-    status: str,
-    error: str | None,
-    outcomes: list[StepOutcome],
-) -> None:
-    """End the run's record and write its run manifest."""
-    stack.metadata_store.finish_run(run_id, status, error)
-    write_run_manifest(stack, spec, run_id, status, error, outcomes)
 
 
 def run_name(pipeline: str, run_id: str) -> str:
