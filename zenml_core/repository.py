@@ -105,8 +105,9 @@ class Repository:
     def load_config(self) -> RepositoryConfig:
         return read_repository_config(self.config_path)
 
-    def save_config(self, config: RepositoryConfig) -> None:
-        write_repository_config(self.config_path, config)
+    def save_config(self, config: RepositoryConfig, *, private: bool = False) -> None:
+        """Write ``.zen/config.yaml``; ``private`` when it now holds a secret (mode 0600)."""
+        write_repository_config(self.config_path, config, private=private)
 
     def git_state(self) -> GitState | None:
         """The current commit, branch and dirty flag, or None outside git or without commits."""

@@ -62,7 +62,8 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         return self.resolve_path(self.config.path)
 
     def initialize(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        # Readable by the owner only (the user's umask can only take more away).
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def uri(self, *parts: str) -> str:
         return str(self.path.joinpath(*(check_name(part) for part in parts)))

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import click
 
 from zenml_core.cli.main import CLIContext
@@ -66,23 +67,43 @@ def component_group(kind: ComponentKind) -> click.Group:
             key: parse_field_value(config_cls, key, raw, source=f"--{key.replace('_', '-')}")
             for key, raw in parse_settings(settings).items()
         }
+        from zenml_core.config.secrets import secret_field_names
+
         component = ComponentConfig(flavor=flavor, config=values)
         component_settings(kind, name, component, registry, source="command line")
-        repository.save_config(config.with_component(kind, name, component))
+        secrets = [key for key in secret_field_names(config_cls) if values.get(key) is not None]
+        repository.save_config(config.with_component(kind, name, component), private=bool(secrets))
         click.echo(f"Registered {kind.noun} {name!r} ({flavor}).")
+        if secrets:
+            given = ", ".join(f"--{key.replace('_', '-')}" for key in secrets)
+            hint = (
+                f"--{secrets[0].replace('_', '-')}-env=VARIABLE"
+                if any(f.name == f"{secrets[0]}_env" for f in attrs.fields(config_cls))
+                else f"{kind.env_prefix}{secrets[0].upper()}"
+            )
+            click.echo(
+                f"Warning: {repository.config_path} now holds {given} in clear text; it is "
+                f"readable by you only (0600), but it can be committed to git: prefer {hint}",
+                err=True,
+            )
 
     @group.command("list")
     @output_option
     @click.pass_obj
     def list_components(context: CLIContext, output: str) -> None:
         """List registered components of this kind and the stacks using them."""
+        from zenml_core.config.secrets import public_raw_settings
+
         config = context.repository().load_config()
+        registry = context.plugins.registry
         rows = [
             {
                 "name": name,
                 "flavor": component.flavor,
                 "used_by": config.stacks_using(kind, name),
-                "settings": component.config,
+                "settings": public_raw_settings(
+                    component.config, registry.config_class_if_known(kind, component.flavor)
+                ),
             }
             for name, component in sorted(config.components.get(kind, {}).items())
         ]

@@ -32,18 +32,25 @@ class ZenMLGroup(click.Group):
     """Turns errors into one ``Error: ...`` line and a non-zero exit, unless ``--debug``."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from zenml_core.config.secrets import redact, redacting
+
         try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            return redacting(lambda: super(ZenMLGroup, self).invoke(ctx))
+        except (click.exceptions.Exit, click.Abort):
             raise
+        except click.ClickException as exc:
+            if redact(exc.message) == exc.message:
+                raise
+            raise click.ClickException(redact(exc.message)) from exc
         except Exception as exc:
             context = ctx.find_object(CLIContext)
             if context is not None and context.debug:
                 raise
             if isinstance(exc, ZenMLError):
-                raise click.ClickException(str(exc)) from exc
+                raise click.ClickException(redact(str(exc))) from exc
             raise click.ClickException(
-                f"unexpected {type(exc).__name__}: {exc} (`zenml --debug ...` shows the traceback)"
+                redact(f"unexpected {type(exc).__name__}: {exc}")
+                + " (`zenml --debug ...` shows the traceback)"
             ) from exc
 
 

@@ -57,8 +57,12 @@ def _check_references(config: RepositoryConfig, path: Path) -> None:
         raise ConfigError(f"{path}: " + "; ".join(problems))
 
 
-def write_repository_config(path: Path, config: RepositoryConfig) -> None:
-    """Write the configuration atomically: readers see the old file or the new one, never half."""
+def write_repository_config(path: Path, config: RepositoryConfig, *, private: bool = False) -> None:
+    """Write the configuration atomically: readers see the old file or the new one, never half.
+
+    ``private`` (the file now holds a secret) makes it readable by the owner only, for good:
+    later writes keep the mode they find.
+    """
     import yaml
 
     data = unstructure(config)
@@ -70,7 +74,8 @@ def write_repository_config(path: Path, config: RepositoryConfig) -> None:
     fd, temporary = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
     try:
         # mkstemp creates the file 0600; keep the old file's mode, or the usual 0644.
-        os.fchmod(fd, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.fchmod(fd, 0o600 if private else mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

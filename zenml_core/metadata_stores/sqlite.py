@@ -36,7 +36,13 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
         return self.resolve_path(self.config.path)
 
     def _prepare(self) -> None:
+        import contextlib
+        import os
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The run record is the owner's: readable by nobody else (then the umask applies).
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
     def _connect(self) -> Any:
         import peewee

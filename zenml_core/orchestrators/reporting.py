@@ -18,8 +18,10 @@ class Reporter:
     def line(self, text: str) -> None:
         if self.quiet:
             return
+        from zenml_core.config.secrets import redact
+
         with self._lock:
-            self.stream.write(text + "\n")
+            self.stream.write(redact(text) + "\n")
             self.stream.flush()
 
     def step(self, step: str, event: str) -> None:

@@ -376,10 +376,12 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         context.reporter.step(step_name, f"finished in {result.duration_ms:.0f} ms")
         return result
     except Exception as exc:
-        summary = (
+        from zenml_core.config.secrets import redact
+
+        summary = redact(
             str(exc) if isinstance(exc, StepExecutionError) else f"{type(exc).__name__}: {exc}"
         )
-        detail = "".join(traceback.format_exception(exc))
+        detail = redact("".join(traceback.format_exception(exc)))
         if step_run_id is None:
             step_run_id = metadata.start_step(
                 context.run_id, step_name, step_spec.recorded_parameters, None

@@ -192,8 +192,10 @@ def run(
         else:
             status = RunStatus.COMPLETED
     except BaseException as exc:  # the run must never stay "running", even on Ctrl-C
+        from zenml_core.config.secrets import redact
+
         raised = exc
-        error = f"{type(exc).__name__}: {exc}"
+        error = redact(f"{type(exc).__name__}: {exc}")
     finally:
         heartbeat.stop()
         if submitted is None:

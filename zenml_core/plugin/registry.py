@@ -118,6 +118,17 @@ class Registry:
                 f"that provides it, then check `zenml {kind.cli_name} flavors`"
             ) from None
 
+    def config_class_if_known(self, kind: ComponentKind, name: str) -> type[Any] | None:
+        """The config class of flavor ``name``, or None when no installed plugin provides it
+        (or it fails to import): for showing settings that were never validated."""
+        flavor = self._flavors[kind].get(name)
+        if flavor is None:
+            return None
+        try:
+            return flavor.load_config_class()
+        except Exception:
+            return None
+
     def flavor_of(self, kind: ComponentKind, implementation: str) -> Flavor | None:
         """The flavor whose implementation is at ``implementation`` (``module:Class``)."""
         return next(

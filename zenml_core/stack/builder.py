@@ -40,7 +40,11 @@ def component_settings(
     if overrides:
         variables = ", ".join(f"{kind.env_prefix}{key.upper()}" for key in overrides)
         source += f" with {variables}"
-    return structure({**component.config, **overrides}, config_cls, source=source)
+    from zenml_core.config.secrets import remember
+
+    config = structure({**component.config, **overrides}, config_cls, source=source)
+    remember(config)
+    return config
 
 
 def effective_settings(config: Any) -> dict[str, Any]:
