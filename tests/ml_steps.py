@@ -14,8 +14,9 @@ from zenml_core.steps.ml.importers import PackageDatasetImporter
 from zenml_core.steps.ml.preprocessing import StandardScalerStep
 from zenml_core.steps.ml.split import Split, SplitStep
 from zenml_core.steps.ml.training import TrainerParameters, TrainerStep
+from zenml_core.testing import calls
 
-TRAINED: list[float] = []
+TRAINED = calls.CALLS  # regularizations trained with; written through calls.record
 
 
 @frozen
@@ -29,7 +30,7 @@ class LogisticTrainer(TrainerStep):
     def train(self, train: pd.DataFrame, eval: pd.DataFrame) -> Any:
         from sklearn.linear_model import LogisticRegression
 
-        TRAINED.append(self.parameters.regularization)
+        calls.record(self.parameters.regularization)
         features, label = self.features_and_label(train)
         model = LogisticRegression(C=self.parameters.regularization, max_iter=1000)
         model.fit(features, label)

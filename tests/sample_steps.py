@@ -7,8 +7,9 @@ from typing import NamedTuple
 
 from zenml_core.pipelines import pipeline
 from zenml_core.steps import BaseStep, step
+from zenml_core.testing import calls
 
-CALLS: list[str] = []
+CALLS = calls.CALLS  # what the tests read; steps write through calls.record
 SCALE = 10
 
 
@@ -18,7 +19,7 @@ def scaled(value: int) -> int:
 
 @step
 def numbers(count: int = 4) -> list[int]:
-    CALLS.append("numbers")
+    calls.record("numbers")
     return list(range(count))
 
 
@@ -29,13 +30,13 @@ class Halves(NamedTuple):
 
 @step
 def halves(values: list[int]) -> Halves:
-    CALLS.append("halves")
+    calls.record("halves")
     return Halves(values[::2], values[1::2])
 
 
 @step
 def total(values: list[int], offset: int = 0) -> int:
-    CALLS.append("total")
+    calls.record("total")
     return scaled(sum(values)) + offset
 
 
@@ -48,7 +49,7 @@ class Doubler(BaseStep):
     """A class-based step."""
 
     def entrypoint(self, values: list[int], factor: int = 2) -> list[int]:
-        CALLS.append("doubler")
+        calls.record("doubler")
         return [v * factor for v in values]
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
 
 from zenml_core.errors import ZenMLError
 from zenml_core.stack.component import ComponentKind, StackComponent
@@ -25,6 +25,14 @@ class StoredArtifact:
     uri: str
     size: int
     content_hash: str
+    files: dict[str, int] = field(factory=dict)  # each file's size, by path in the artifact
+
+
+class ArtifactIntegrityError(ArtifactStoreError):
+    """An artifact's files are not what was recorded when it was written."""
+
+
+Save = Callable[[Path], None]
 
 
 def check_name(part: str) -> str:
@@ -45,9 +53,47 @@ class BaseArtifactStore(StackComponent[ConfigT]):
         """The URI of the artifact (or manifest folder) named by ``parts`` in this store."""
         raise NotImplementedError
 
-    def write(self, uri: str, save: Callable[[Path], None]) -> StoredArtifact:
+    def write(self, uri: str, save: Save) -> StoredArtifact:
         """Let ``save`` fill an empty folder, then publish it at ``uri`` in one atomic step."""
         raise NotImplementedError
+
+    def write_outputs(self, step_uri: str, saves: Mapping[str, Save]) -> dict[str, StoredArtifact]:
+        """Write a step's outputs as ``step_uri/<name>``, visible together or not at all.
+
+        The artifact-write protocol: the outputs are written into one staging location named
+        after the run and step (so whether it is still in use follows from the run's status),
+        each artifact's files with their sizes recorded as they are written, and then
+        committed together. This default writes them one by one (a crash between two leaves
+        the first visible); stores that can commit a group override it.
+        """
+        return {name: self.write(f"{step_uri}/{name}", save) for name, save in saves.items()}
+
+    def contains(self, uri: str) -> bool:
+        """Whether ``uri`` lies inside this store's location (a store is its location)."""
+        root = self.uri()
+        parts = uri[len(root) :].split("/")
+        return uri.startswith(root + "/") and ".." not in parts and "." not in parts
+
+    def check_files(self, uri: str, size: int) -> str | None:
+        """Why the artifact at ``uri`` cannot be used as recorded (``size`` bytes), or None.
+
+        Cheap enough for every cache hit: files and sizes, no hashing (loading checks that).
+        """
+        return None if self.exists(uri) else "its files are gone"
+
+    def collect_garbage(self, keep: Callable[[str, str], bool], *, delete: bool) -> list[str]:
+        """Artifact and manifest folders that ``keep`` rejects (removed when ``delete``).
+
+        ``keep(uri, run_id)`` gets each run folder (``pipeline/run``) and each committed
+        artifact in it; a step folder whose outputs all go goes with its manifest.
+        """
+        raise ArtifactStoreError(
+            f"artifact store {self.name!r} cannot list its artifacts for garbage collection"
+        )
+
+    def clean_staging(self, is_live: Callable[[str], bool]) -> int:
+        """Remove staging left by writers that died (``is_live(run_id)`` is false); the count."""
+        return 0
 
     def local_path(self, uri: str) -> Path:
         """A local folder holding the artifact's files, for materializers to read."""

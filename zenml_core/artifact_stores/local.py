@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,15 @@ from attrs import frozen
 from zenml_core.artifact_stores.base import (
     ArtifactStoreError,
     BaseArtifactStore,
+    Save,
     StoredArtifact,
     check_name,
 )
-from zenml_core.utils.hashing import hash_folder
+from zenml_core.utils.hashing import ARTIFACT_MANIFEST, hash_files
 
 MANIFEST = "manifest.json"
+STAGING = ".staging"  # <pipeline>/<run id>/<step>: a step's outputs before they are committed
+TMP = ".tmp"  # single artifacts and manifests before their rename
 
 
 def _rename_into(source: Path, target: Path, *, replace: bool = False) -> None:
@@ -51,9 +56,11 @@ class LocalArtifactStoreConfig:
 class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
     """Keeps artifacts in a local folder; URIs are absolute paths inside it.
 
-    Each artifact is written into ``<store>/.tmp/<random>/`` and renamed into place, so a
-    crash never leaves a half-written artifact at its final URI. Files are not fsynced: the
-    guarantee covers killed processes, not power loss.
+    A step's outputs are written into ``<store>/.staging/<pipeline>/<run id>/<step>/`` and the
+    folder is renamed into place in one step, so a crash never leaves a half-written artifact,
+    nor one output of two, at a final URI. Each artifact folder holds a small list of its files
+    and sizes (``.zenml-artifact.json``) for cheap checks on cache hits. Files are not fsynced:
+    the guarantee covers killed processes, not power loss.
     """
 
     @property
@@ -78,8 +85,28 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
     def exists(self, uri: str) -> bool:
         return self.local_path(uri).exists()
 
+    def check_files(self, uri: str, size: int) -> str | None:
+        folder = self.local_path(uri)
+        try:
+            listed = json.loads((folder / ARTIFACT_MANIFEST).read_bytes())["files"]
+        except FileNotFoundError:
+            if not folder.is_dir():
+                return "its files are gone"
+            found = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            return None if found == size else f"its files hold {found} bytes, not {size}"
+        except (ValueError, KeyError, OSError):
+            return f"its file list {folder / ARTIFACT_MANIFEST} is unreadable"
+        for name, expected in listed.items():
+            try:
+                found = (folder / name).stat().st_size
+            except FileNotFoundError:
+                return f"its file {name} is gone"
+            if found != expected:
+                return f"its file {name} holds {found} bytes, not {expected}"
+        return None
+
     def _temporary(self) -> Path:
-        folder = self.path / ".tmp" / uuid.uuid4().hex
+        folder = self.path / TMP / uuid.uuid4().hex
         try:
             folder.mkdir()
         except FileNotFoundError:
@@ -87,18 +114,26 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         return folder
 
     def _temporary_file(self) -> Path:
-        path = self.path / ".tmp" / f"{uuid.uuid4().hex}.json"
+        path = self.path / TMP / f"{uuid.uuid4().hex}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def write(self, uri: str, save: Callable[[Path], None]) -> StoredArtifact:
+    @staticmethod
+    def _seal(folder: Path, uri: str) -> StoredArtifact:
+        """Hash the artifact's files and list them with their sizes beside them."""
+        content_hash, size, files = hash_files(folder)
+        listing = {"format": 1, "content_hash": content_hash, "size": size, "files": files}
+        (folder / ARTIFACT_MANIFEST).write_text(json.dumps(listing), encoding="utf-8")
+        return StoredArtifact(uri=uri, size=size, content_hash=content_hash, files=files)
+
+    def write(self, uri: str, save: Save) -> StoredArtifact:
         final = self.local_path(uri)
         if final.exists():
             raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
         temporary = self._temporary()
         try:
             save(temporary)
-            content_hash, size = hash_folder(temporary)
+            stored = self._seal(temporary, uri)
             try:
                 _rename_into(temporary, final)  # atomic; refuses a non-empty target
             except OSError as exc:
@@ -108,7 +143,84 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
             raise
-        return StoredArtifact(uri=uri, size=size, content_hash=content_hash)
+        return stored
+
+    def write_outputs(self, step_uri: str, saves: Mapping[str, Save]) -> dict[str, StoredArtifact]:
+        if not saves:
+            return {}
+        final = self.local_path(step_uri)
+        staging = self.path / STAGING / final.relative_to(self.path)
+        if staging.exists():  # an earlier attempt at this step of this run died
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        try:
+            stored = {}
+            for name, save in saves.items():
+                folder = staging / check_name(name)
+                folder.mkdir()
+                save(folder)
+                stored[name] = self._seal(folder, f"{step_uri}/{name}")
+            self._commit(staging, final, step_uri)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return stored
+
+    def _commit(self, staging: Path, final: Path, step_uri: str) -> None:
+        """Rename the staged step folder into place; a leftover of a failed attempt (only its
+        manifest) is replaced, committed outputs never are."""
+        try:
+            _rename_into(staging, final)
+            return
+        except OSError:
+            if not final.is_dir():
+                raise
+        if any(entry.is_dir() for entry in final.iterdir()):
+            raise ArtifactStoreError(
+                f"step outputs at {step_uri} already exist; artifacts are write-once"
+            )
+        leftover = self._temporary()
+        os.rename(final, leftover / "step")
+        os.rename(staging, final)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+    def clean_staging(self, is_live: Callable[[str], bool]) -> int:
+        removed = 0
+        for run_folder in self.path.glob(f"{STAGING}/*/*"):
+            if not is_live(run_folder.name):
+                shutil.rmtree(run_folder, ignore_errors=True)
+                removed += 1
+        # Temporary folders of single writes and manifests: no writer keeps one for an hour.
+        stale = time.time() - 3600
+        for entry in self.path.glob(f"{TMP}/*"):
+            with contextlib.suppress(OSError):
+                if entry.lstat().st_mtime < stale:
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                    removed += 1
+        return removed
+
+    def collect_garbage(self, keep: Callable[[str, str], bool], *, delete: bool) -> list[str]:
+        found = []
+        for run_folder in sorted(self.path.glob("*/*")):
+            if run_folder.parent.name.startswith(".") or not run_folder.is_dir():
+                continue
+            run_id = run_folder.name
+            if not keep(str(run_folder), run_id):
+                found.append(str(run_folder))
+                continue
+            for step_folder in sorted(run_folder.iterdir()):
+                if step_folder.name.startswith(".") or not step_folder.is_dir():
+                    continue
+                outputs = [p for p in sorted(step_folder.iterdir()) if p.is_dir()]
+                unused = [p for p in outputs if not keep(str(p), run_id)]
+                if outputs and len(unused) == len(outputs):
+                    found.append(str(step_folder))  # with the step's manifest
+                else:
+                    found += [str(p) for p in unused]
+        if delete:
+            for uri in found:
+                shutil.rmtree(uri, ignore_errors=True)
+        return found
 
     def write_manifest(self, uri: str, document: dict[str, Any]) -> None:
         folder = self.local_path(uri)

@@ -81,9 +81,17 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         raise NotImplementedError
 
     def start_step(
-        self, run_id: str, name: str, parameters: dict[str, Any], cache_key: str | None
+        self,
+        run_id: str,
+        name: str,
+        parameters: dict[str, Any],
+        cache_key: str | None,
+        *,
+        cache_parts: dict[str, Any] | None = None,
+        reason: str | None = None,
     ) -> int:
-        """Record a step run as ``running``; returns its id."""
+        """Record a step run as ``running``, with its cache key's parts and why it runs;
+        returns its id."""
         raise NotImplementedError
 
     def complete_step(
@@ -105,6 +113,8 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         cache_key: str,
         cached_from: int,
         inputs: dict[str, int],
+        *,
+        cache_parts: dict[str, Any] | None = None,
     ) -> int:
         """Record a ``cached`` step run whose outputs are those of step run ``cached_from``."""
         raise NotImplementedError

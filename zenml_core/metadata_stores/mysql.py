@@ -52,6 +52,8 @@ class MySQLMetadataStoreConfig:
 class MySQLMetadataStore(SQLMetadataStore[MySQLMetadataStoreConfig]):
     """Keeps the run record in a MySQL/MariaDB database (InnoDB, utf8mb4)."""
 
+    DIALECT = "mysql"
+
     def _password(self) -> str | None:
         if self.config.password_env:
             value = os.environ.get(self.config.password_env)

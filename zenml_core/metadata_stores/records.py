@@ -64,6 +64,10 @@ class StepRunRecord:
     parameters: dict[str, Any]
     error: str | None
     metadata: dict[str, Any] = field(factory=dict)
+    # The cache key's parts (see caching.KeyParts) and why the step ran rather than being
+    # reused; None for steps recorded before schema version 5.
+    cache_parts: dict[str, Any] | None = None
+    reason: str | None = None
 
 
 @frozen

@@ -7,19 +7,54 @@ and in several threads. peewee is imported only by code that opens a database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+NAME_LENGTH = 255  # columns; names users choose are limited to 100 characters (naming.py)
+MYSQL_NAME_COLLATION = "utf8mb4_bin"  # names compare case-sensitively, as on SQLite
 
-# How to bring a database from version N-1 to N, in order. Plain SQL that SQLite and MySQL
-# both accept; a test upgrades a real version-1 database (tests/fixtures/).
-MIGRATIONS: dict[int, list[str]] = {
-    2: ["ALTER TABLE run ADD COLUMN resumed_from VARCHAR(64) NULL"],
-    3: ["ALTER TABLE step_run ADD COLUMN metadata TEXT NULL"],
-    4: ["ALTER TABLE run ADD COLUMN orchestrator_run_id VARCHAR(255) NULL"],
+Execute = Callable[[str], Any]
+
+
+def _texts(dialect: str) -> str:
+    return "LONGTEXT" if dialect == "mysql" else "TEXT"
+
+
+def _v5(execute: Execute, dialect: str) -> None:
+    text = _texts(dialect)
+    execute(f"ALTER TABLE step_run ADD COLUMN cache_parts {text} NULL")
+    execute(f"ALTER TABLE step_run ADD COLUMN reason {text} NULL")
+    if dialect == "mysql":  # SQLite compares text binary already
+        for table, column in (
+            ("pipeline", "name"),
+            ("run", "name"),
+            ("step_run", "name"),
+            ("artifact", "output_name"),
+            ("step_output", "name"),
+            ("step_input", "name"),
+        ):
+            execute(
+                f"ALTER TABLE `{table}` MODIFY `{column}` VARCHAR({NAME_LENGTH})"
+                f" CHARACTER SET utf8mb4 COLLATE {MYSQL_NAME_COLLATION} NOT NULL"
+            )
+
+
+# How to bring a database from version N-1 to N, in order: a function of (execute, dialect),
+# since SQLite and MySQL cannot always share one SQL text. Tests upgrade a real version-1
+# SQLite database (tests/fixtures/) and a MySQL database taken back to version 4.
+MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
+    2: lambda execute, _: execute("ALTER TABLE run ADD COLUMN resumed_from VARCHAR(64) NULL"),
+    3: lambda execute, dialect: execute(
+        f"ALTER TABLE step_run ADD COLUMN metadata {_texts(dialect)} NULL"
+    ),
+    4: lambda execute, _: execute(
+        "ALTER TABLE run ADD COLUMN orchestrator_run_id VARCHAR(255) NULL"
+    ),
+    5: _v5,
 }
 
 
@@ -27,6 +62,10 @@ def build_models(database: Any) -> SimpleNamespace:
     """The model classes, bound to ``database``; ``.all`` lists them in creation order."""
 
     bound = database  # a class body cannot read a closure variable it also assigns
+    collation = MYSQL_NAME_COLLATION if isinstance(database, peewee.MySQLDatabase) else None
+
+    def name_field(**kwargs: Any) -> Any:
+        return peewee.CharField(max_length=NAME_LENGTH, collation=collation, **kwargs)
 
     class Base(peewee.Model):
         class Meta:
@@ -41,12 +80,12 @@ def build_models(database: Any) -> SimpleNamespace:
         zenml_version = peewee.CharField(max_length=64)
 
     class Pipeline(Base):
-        name = peewee.CharField(max_length=255, unique=True)
+        name = name_field(unique=True)
         created_at = peewee.DateTimeField()
 
     class Run(Base):
         id = peewee.CharField(max_length=64, primary_key=True)
-        name = peewee.CharField(max_length=255, unique=True)
+        name = name_field(unique=True)
         pipeline = peewee.ForeignKeyField(Pipeline, backref="runs", on_delete="CASCADE")
         status = peewee.CharField(max_length=16, index=True)
         started_at = peewee.DateTimeField()
@@ -70,7 +109,7 @@ def build_models(database: Any) -> SimpleNamespace:
 
     class StepRun(Base):
         run = peewee.ForeignKeyField(Run, backref="steps", on_delete="CASCADE")
-        name = peewee.CharField(max_length=255)
+        name = name_field()
         status = peewee.CharField(max_length=16)
         started_at = peewee.DateTimeField()
         ended_at = peewee.DateTimeField(null=True)
@@ -79,6 +118,10 @@ def build_models(database: Any) -> SimpleNamespace:
         parameters = peewee.TextField()
         error = peewee.TextField(null=True)
         metadata = peewee.TextField(null=True)  # version 3: what the step logged
+        # version 5: the cache key's parts (code by qualified name, parameters, inputs,
+        # materializers) and why the step ran instead of coming from the cache
+        cache_parts = peewee.TextField(null=True)
+        reason = peewee.TextField(null=True)
 
         class Meta:
             indexes = (
@@ -93,7 +136,7 @@ def build_models(database: Any) -> SimpleNamespace:
         size = peewee.BigIntegerField()
         content_hash = peewee.CharField(max_length=64, index=True)
         producer = peewee.ForeignKeyField(StepRun, backref="produced", on_delete="CASCADE")
-        output_name = peewee.CharField(max_length=255)
+        output_name = name_field()
         created_at = peewee.DateTimeField()
 
     class StepOutput(Base):
@@ -101,7 +144,7 @@ def build_models(database: Any) -> SimpleNamespace:
 
         step_run = peewee.ForeignKeyField(StepRun, on_delete="CASCADE")
         artifact = peewee.ForeignKeyField(Artifact, on_delete="CASCADE")
-        name = peewee.CharField(max_length=255)
+        name = name_field()
 
         class Meta:
             primary_key = peewee.CompositeKey("step_run", "name")
@@ -111,7 +154,7 @@ def build_models(database: Any) -> SimpleNamespace:
 
         step_run = peewee.ForeignKeyField(StepRun, on_delete="CASCADE")
         artifact = peewee.ForeignKeyField(Artifact, backref="consumers", on_delete="CASCADE")
-        name = peewee.CharField(max_length=255)
+        name = name_field()
 
         class Meta:
             primary_key = peewee.CompositeKey("step_run", "name")

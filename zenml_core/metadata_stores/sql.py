@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from zenml_core.errors import ZenMLError
 from zenml_core.metadata_stores.base import BaseMetadataStore, MetadataNotFoundError
@@ -105,6 +105,8 @@ def process_alive(pid: int) -> bool:
 
 class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     """Implements the metadata store interface with peewee models built for one database."""
+
+    DIALECT: ClassVar[str] = "sql"  # which migrations' statements apply (sqlite, mysql)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -221,8 +223,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         from zenml_core.metadata_stores.schema import MIGRATIONS, SCHEMA_VERSION
 
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[target]:
-                self._execute(statement, ())
+            MIGRATIONS[target](lambda statement: self._execute(statement, ()), self.DIALECT)
             self._record_version(target)
 
     def schema_version(self) -> int | None:
@@ -342,13 +343,29 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     @retrying
     def start_step(
-        self, run_id: str, name: str, parameters: dict[str, Any], cache_key: str | None
+        self,
+        run_id: str,
+        name: str,
+        parameters: dict[str, Any],
+        cache_key: str | None,
+        *,
+        cache_parts: dict[str, Any] | None = None,
+        reason: str | None = None,
     ) -> int:
         with self._session(write=True):
             cursor = self._execute(
-                "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, name, StepStatus.RUNNING, utcnow(), cache_key, _dumps(parameters)),
+                "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters,"
+                " cache_parts, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    name,
+                    StepStatus.RUNNING,
+                    utcnow(),
+                    cache_key,
+                    _dumps(parameters),
+                    None if cache_parts is None else _dumps(cache_parts),
+                    reason,
+                ),
             )
             return int(cursor.lastrowid)
 
@@ -419,12 +436,14 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         cache_key: str,
         cached_from: int,
         inputs: dict[str, int],
+        *,
+        cache_parts: dict[str, Any] | None = None,
     ) -> int:
         now = utcnow()
         with self._session(write=True):
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
-                " cached_from_id, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " cached_from_id, parameters, cache_parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     name,
@@ -434,6 +453,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                     cache_key,
                     cached_from,
                     _dumps(parameters),
+                    None if cache_parts is None else _dumps(cache_parts),
                 ),
             )
             step_run_id = int(cursor.lastrowid)
@@ -543,8 +563,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             for step in steps:
                 cursor = self._execute(
                     "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
-                    " cached_from_id, parameters, error, metadata)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " cached_from_id, parameters, error, metadata, cache_parts, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         run_id,
                         step["step"],
@@ -556,6 +576,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                         _dumps(step.get("parameters", {})),
                         step.get("error"),
                         _dumps(step["metadata"]) if step.get("metadata") else None,
+                        _dumps(step["cache_parts"]) if step.get("cache_parts") else None,
+                        step.get("reason"),
                     ),
                 )
                 new_step = int(cursor.lastrowid)
@@ -602,7 +624,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     )
     _STEP_COLUMNS = (
         "s.id, s.run_id, s.name, s.status, s.started_at, s.ended_at, s.cache_key,"
-        " s.cached_from_id, s.parameters, s.error, s.metadata"
+        " s.cached_from_id, s.parameters, s.error, s.metadata, s.cache_parts, s.reason"
     )
 
     @staticmethod
@@ -633,6 +655,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             parameters=json.loads(row[8]),
             error=row[9],
             metadata=json.loads(row[10]) if row[10] else {},
+            cache_parts=json.loads(row[11]) if row[11] else None,
+            reason=row[12],
         )
 
     def _linked_artifacts(

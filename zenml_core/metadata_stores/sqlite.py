@@ -30,6 +30,8 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
     timeout instead of failing with "database is locked".
     """
 
+    DIALECT = "sqlite"
+
     @property
     def path(self) -> Path:
         """The absolute path of the database file."""

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from zenml_core.caching import cache_key, code_hash
+from zenml_core.caching import cache_key, code_parts, key_parts, warn_unhashed
 from zenml_core.materializers.registry import (
     MaterializerRegistry,
     load_materializer,
@@ -80,6 +81,8 @@ class StepOutcome:
     error_detail: str | None = None  # the traceback, for the record
     cached_from: int | None = None
     cache_key: str | None = None
+    cache_parts: dict[str, Any] | None = None  # what the key is made of (caching.key_parts)
+    reason: str | None = None  # why the step ran instead of being reused
     parameters: dict[str, Any] = field(factory=dict)
     inputs: dict[str, ArtifactRecord] = field(factory=dict)
     outputs: dict[str, ArtifactRecord] = field(factory=dict)
@@ -135,28 +138,62 @@ def _check_type(step_spec: StepSpec, name: str, annotation: Any, value: Any) -> 
     )
 
 
-def _write_output(context: RunContext, step_spec: StepSpec, name: str, value: Any) -> NewArtifact:
+def _write_outputs(
+    context: RunContext, step_spec: StepSpec, values: dict[str, Any]
+) -> list[NewArtifact]:
+    """Write every output of the step through its materializer; committed together."""
     store = context.stack.artifact_store
-    declared = step_spec.outputs[name].materializer
-    chosen: list[str] = []
+    chosen: dict[str, str] = {}
 
-    def save(folder: Path) -> None:
-        chosen.append(save_value(context.materializers, value, folder, declared))
+    def saver(name: str, value: Any) -> Callable[[Path], None]:
+        declared = step_spec.outputs[name].materializer
 
-    uri = store.uri(context.spec.name, context.run_id, step_spec.name, name)
-    stored = store.write(uri, save)
-    return NewArtifact(
-        output_name=name,
-        uri=stored.uri,
-        type=type_path(type(value)),
-        materializer=load_materializer(chosen[-1]).identity(),
-        size=stored.size,
-        content_hash=stored.content_hash,
-    )
+        def save(folder: Path) -> None:
+            chosen[name] = save_value(context.materializers, value, folder, declared)
+
+        return save
+
+    step_uri = store.uri(context.spec.name, context.run_id, step_spec.name)
+    saves = {name: saver(name, value) for name, value in values.items()}
+    stored = store.write_outputs(step_uri, saves)
+    return [
+        NewArtifact(
+            output_name=name,
+            uri=stored[name].uri,
+            type=type_path(type(value)),
+            materializer=load_materializer(chosen[name]).identity(),
+            size=stored[name].size,
+            content_hash=stored[name].content_hash,
+        )
+        for name, value in values.items()
+    ]
+
+
+def verified_path(store: Any, artifact: ArtifactRecord) -> Path:
+    """The artifact's local folder, after checking its size and content hash against the
+    record (before any materializer, pickle above all, reads a byte of it)."""
+    from zenml_core.artifact_stores.base import ArtifactIntegrityError
+    from zenml_core.utils.hashing import hash_folder
+
+    folder = Path(store.local_path(artifact.uri))
+    if not folder.is_dir():
+        raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone")
+    found, size = hash_folder(folder)
+    if found != artifact.content_hash or size != artifact.size:
+        raise ArtifactIntegrityError(
+            f"{_name(artifact)} changed after it was written: recorded {artifact.content_hash} "
+            f"({artifact.size} bytes), found {found} ({size} bytes); run the producing step "
+            "again (`zenml runs resume`, or a run with caching off)"
+        )
+    return folder
+
+
+def _name(artifact: ArtifactRecord) -> str:
+    return f"artifact {artifact.id} (output {artifact.output_name!r}) at {artifact.uri}"
 
 
 def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) -> Any:
-    """Read an artifact's value with the materializer that wrote it."""
+    """Read an artifact's value with the materializer that wrote it, once verified."""
     materializer = load_materializer(artifact.materializer.partition("@")[0])
     data_type: Any = runtime_class(annotation) if annotation is not None else None
     if data_type is None:
@@ -164,13 +201,36 @@ def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) 
             data_type = import_object(artifact.type, what="artifact type")
         except Exception:
             data_type = object
-    return materializer().load(store.local_path(artifact.uri), data_type)
+    return materializer().load(verified_path(store, artifact), data_type)
 
 
-def step_cache_key(step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]) -> str:
-    """The cache key of ``step`` with these inputs (see :mod:`zenml_core.caching`)."""
-    return cache_key(
-        code=code_hash(step.code_object),
+def unusable_reason(store: Any, outputs: dict[str, ArtifactRecord]) -> str | None:
+    """Why cached ``outputs`` cannot be reused with this artifact store, or None.
+
+    A cached result is usable when it lies inside the active store's location and every file
+    is there with its recorded size (hashes are checked when a value is loaded).
+    """
+    for name, artifact in sorted(outputs.items()):
+        if not store.contains(artifact.uri):
+            return (
+                f"cached output {name!r} is at {artifact.uri}, outside the active artifact "
+                f"store {store.name!r} ({store.uri()})"
+            )
+        problem = store.check_files(artifact.uri, artifact.size)
+        if problem is not None:
+            return f"cached output {name!r} at {artifact.uri} cannot be used: {problem}"
+    return None
+
+
+def step_cache_parts(
+    step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]
+) -> dict[str, Any]:
+    """What the cache key of ``step`` with these inputs is made of (see
+    :mod:`zenml_core.caching`); values it leaves out are named in a warning."""
+    code = code_parts(step.code_object)
+    warn_unhashed(step_spec.name, code.unhashed)
+    return key_parts(
+        code=code,
         parameters={"inputs": step_spec.parameters, "object": step_spec.config},
         inputs={name: f"{a.content_hash}|{a.materializer}" for name, a in inputs.items()},
         materializers={
@@ -179,6 +239,11 @@ def step_cache_key(step: BaseStep, step_spec: StepSpec, inputs: dict[str, Artifa
         },
         framework_major=framework_major(),
     )
+
+
+def step_cache_key(step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]) -> str:
+    """The cache key of ``step`` with these inputs."""
+    return cache_key(step_cache_parts(step, step_spec, inputs))
 
 
 def describe_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
@@ -205,6 +270,8 @@ def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
         "started_at": outcome.started_at.isoformat(),
         "ended_at": ended_at.isoformat(),
         "cache_key": outcome.cache_key,
+        "cache_parts": outcome.cache_parts,
+        "reason": outcome.reason,
         "cached_from_step_run": outcome.cached_from,
         "parameters": outcome.parameters,
         "error": outcome.error_detail or outcome.error,
@@ -281,6 +348,8 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
     common = {"pipeline_name": spec.name, "run_id": context.run_id, "stack": stack}
     step_run_id = None
     key = None
+    parts: dict[str, Any] | None = None
+    reason: str | None = None
     inputs: dict[str, ArtifactRecord] = {}
 
     def outcome(status: str, **fields: Any) -> StepOutcome:
@@ -291,6 +360,8 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
             duration_ms=(time.perf_counter() - started) * 1000,
             started_at=started_at,
             cache_key=key,
+            cache_parts=parts,
+            reason=None if status == StepStatus.CACHED else reason,
             parameters=step_spec.recorded_parameters,
             inputs=inputs,
             **fields,
@@ -317,15 +388,25 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
 
         # The key is recorded even when caching is off, so a resumed run can tell whether a
         # step's code or inputs changed since it ran.
-        key = step_cache_key(step, step_spec, inputs)
+        parts = step_cache_parts(step, step_spec, inputs)
+        key = cache_key(parts)
         reused = context.reuse.get(step_name)
         hit = None
         if reused is not None:
             hit = (reused, metadata.step_run_outputs(reused))
+            reason = "resumed, but its earlier outputs cannot be reused"
         elif spec.caching(step_spec):
             found = metadata.find_cached(key)
             hit = None if found is None else (found[0].id, found[1])
-        if hit is not None and all(stack.artifact_store.exists(a.uri) for a in hit[1].values()):
+            reason = "no earlier run with the same code, parameters and inputs"
+        else:
+            reason = "caching is off for this step"
+        if hit is not None:
+            unusable = unusable_reason(stack.artifact_store, hit[1])
+            if unusable is not None:
+                context.reporter.step(step_name, f"not reused: {unusable}")
+                reason, hit = unusable, None
+        if hit is not None:
             source_id, outputs = hit
             step_run_id = metadata.record_cached_step(
                 context.run_id,
@@ -334,6 +415,7 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
                 key,
                 source_id,
                 input_ids,
+                cache_parts=parts,
             )
             context.known_outputs[step_name] = outputs
             hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.CACHED)
@@ -343,7 +425,12 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
             return None
 
         step_run_id = metadata.start_step(
-            context.run_id, step_name, step_spec.recorded_parameters, key
+            context.run_id,
+            step_name,
+            step_spec.recorded_parameters,
+            key,
+            cache_parts=parts,
+            reason=reason,
         )
         context.reporter.step(step_name, "started")
         hook.zenml_before_step_run(**common, step_name=step_name)
@@ -358,7 +445,7 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         output_types = step.signature.output_types
         for name, value in values.items():
             _check_type(step_spec, name, output_types[name], value)
-        written = [_write_output(context, step_spec, name, value) for name, value in values.items()]
+        written = _write_outputs(context, step_spec, values)
         outputs = metadata.complete_step(step_run_id, written, input_ids, step_context.metadata)
         context.known_outputs[step_name] = outputs
         result = outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_context.metadata)

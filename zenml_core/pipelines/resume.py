@@ -25,9 +25,16 @@ class ResumeError(ZenMLError):
     """A run cannot be resumed (still running, completed, or its code changed)."""
 
 
-def plan_reuse(spec: PipelineSpec, run_id: str, stack: Stack) -> dict[str, int]:
-    """Step name -> step run id of each step of ``run_id`` that may be reused, checked."""
-    from zenml_core.orchestrators.step_runner import instantiate, step_cache_key
+def plan_reuse(
+    spec: PipelineSpec, run_id: str, stack: Stack, reporter: Reporter | None = None
+) -> dict[str, int]:
+    """Step name -> step run id of each step of ``run_id`` that may be reused, checked.
+
+    A step recorded with another recipe of the cache key cannot be checked: it runs again,
+    and ``reporter`` says so.
+    """
+    from zenml_core.caching import CACHE_KEY_VERSION
+    from zenml_core.orchestrators.step_runner import instantiate, step_cache_key, unusable_reason
 
     metadata = stack.metadata_store
     reusable = {
@@ -43,8 +50,17 @@ def plan_reuse(spec: PipelineSpec, run_id: str, stack: Stack) -> dict[str, int]:
         if any(upstream not in plan for upstream in step_spec.upstream):
             continue  # an input will be produced anew, so this step runs again too
         outputs = metadata.step_run_outputs(record.id)
-        if not all(stack.artifact_store.exists(a.uri) for a in outputs.values()):
-            continue  # its outputs were deleted: run it again
+        if unusable_reason(stack.artifact_store, outputs) is not None:
+            continue  # its outputs were deleted or moved: run it again
+        recipe = (record.cache_parts or {}).get("version")
+        if recipe != CACHE_KEY_VERSION:
+            if reporter is not None:
+                reporter.step(
+                    step_spec.name,
+                    f"cannot be verified (recorded with cache key recipe {recipe or '2 or older'},"
+                    f" this zenml-core uses {CACHE_KEY_VERSION}): it runs again",
+                )
+            continue
         inputs = metadata.step_run_inputs(record.id)
         key = step_cache_key(instantiate(step_spec), step_spec, inputs)
         if record.cache_key is not None and key != record.cache_key:
@@ -74,7 +90,11 @@ def resume(
     if record.status == RunStatus.COMPLETED:
         raise ResumeError(f"run {record.name} completed; there is nothing to resume")
     spec = PipelineSpec.from_dict(record.spec, source=f"the spec of run {record.name}")
-    reuse = plan_reuse(spec, record.id, stack)
+    if reporter is None:
+        from zenml_core.orchestrators.reporting import Reporter
+
+        reporter = Reporter()
+    reuse = plan_reuse(spec, record.id, stack, reporter)
     return run_pipeline(
         spec,
         stack=stack,

@@ -7,6 +7,7 @@ collisions negligible for cache keys. It is not meant to resist a deliberate att
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ALGORITHM = "xxh3_128"
@@ -25,19 +26,39 @@ def hash_text(*parts: str) -> str:
     return digest.hexdigest()
 
 
+# The small file in an artifact's folder that lists its files; not part of its content.
+ARTIFACT_MANIFEST = ".zenml-artifact.json"
+
+
+def _content_files(folder: Path) -> list[Path]:
+    return sorted(
+        path for path in folder.rglob("*") if path.is_file() and path.name != ARTIFACT_MANIFEST
+    )
+
+
 def hash_folder(folder: Path) -> tuple[str, int]:
     """Content hash and total size of every file below ``folder`` (names are part of the hash)."""
+    content_hash, total, _ = hash_files(folder)
+    return content_hash, total
+
+
+def hash_files(folder: Path) -> tuple[str, int, dict[str, int]]:
+    """:func:`hash_folder` plus each file's size by relative path, for cheap checks later."""
     import xxhash
 
     digest = xxhash.xxh3_128()
     total = 0
-    files = sorted(path for path in folder.rglob("*") if path.is_file())
-    for path in files:
-        name = path.relative_to(folder).as_posix().encode("utf-8")
-        size = path.stat().st_size
-        digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
+    sizes: dict[str, int] = {}
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    for path in _content_files(folder):
+        relative = path.relative_to(folder).as_posix()
+        name = relative.encode("utf-8")
+        with path.open("rb", buffering=0) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
+            while read := handle.readinto(buffer):
+                digest.update(view[:read])
+        sizes[relative] = size
         total += size
-    return f"{ALGORITHM}:{digest.hexdigest()}", total
+    return f"{ALGORITHM}:{digest.hexdigest()}", total, sizes
