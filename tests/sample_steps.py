@@ -98,3 +98,20 @@ def wait_for_partner(name: str) -> str:
 def side_by_side():
     wait_for_partner(name="left")
     wait_for_partner(name="right")
+
+
+class Opaque:
+    """A type no materializer handles: stored with the pickle fallback."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+
+@step
+def opaque() -> Opaque:
+    return Opaque(7)
+
+
+@pipeline
+def opaque_pipeline():
+    opaque()

@@ -13,7 +13,7 @@ from conftest import Cli
 from sample_steps import arithmetic, half_broken
 
 from zenml_core.metadata_stores.base import BaseMetadataStore
-from zenml_core.metadata_stores.rebuild import RebuildError, rebuild
+from zenml_core.metadata_stores.rebuild import RebuildError, rebuild, trusted_materializers
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.run import PipelineRunFailedError
@@ -107,7 +107,8 @@ def test_rebuild_reproduces_runs_steps_artifacts_and_lineage(
     original = snapshot(stack.metadata_store)
 
     target = fresh_store(tmp_path)
-    report = rebuild(stack.artifact_store, target)
+    accept = trusted_materializers([m.materializer for m in plugins.registry.materializers], None)
+    report = rebuild(stack.artifact_store, target, accept_materializer=accept)
     assert (report.runs, report.problems) == (4, [])
     rebuilt = snapshot(target)
     for part in original:
@@ -118,7 +119,7 @@ def test_rebuild_reproduces_runs_steps_artifacts_and_lineage(
     assert sample_steps  # the pipelines above come from it
 
     with pytest.raises(RebuildError, match="already holds runs; rebuild into an empty one"):
-        rebuild(stack.artifact_store, target)
+        rebuild(stack.artifact_store, target, accept_materializer=accept)
 
 
 def test_the_cli_rebuilds_into_a_registered_store(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -81,12 +82,12 @@ class BaseArtifactStore(StackComponent[ConfigT]):
         """
         return None if self.exists(uri) else "its files are gone"
 
-    def collect_garbage(self, keep: Callable[[str, str], bool], *, delete: bool) -> list[str]:
-        """Artifact and manifest folders that ``keep`` rejects (removed when ``delete``).
-
-        ``keep(uri, run_id)`` gets each run folder (``pipeline/run``) and each committed
-        artifact in it; a step folder whose outputs all go goes with its manifest.
-        """
+    def collect_garbage(
+        self, runs: Mapping[str, bool], used: AbstractSet[str], *, delete: bool
+    ) -> list[str]:
+        """Folders no recorded run uses (removed when ``delete``): runs not in ``runs`` (run
+        id -> still running), and artifacts whose URI is not in ``used``. A running run is
+        never touched; a step folder whose outputs all go goes with its manifest."""
         raise ArtifactStoreError(
             f"artifact store {self.name!r} cannot list its artifacts for garbage collection"
         )

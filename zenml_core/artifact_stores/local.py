@@ -9,6 +9,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,8 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        with contextlib.suppress(OSError):  # the run's staging folder, unless other steps write
+            staging.parent.rmdir()
         return stored
 
     def _commit(self, staging: Path, final: Path, step_uri: str) -> None:
@@ -199,20 +202,24 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
                     removed += 1
         return removed
 
-    def collect_garbage(self, keep: Callable[[str, str], bool], *, delete: bool) -> list[str]:
+    def collect_garbage(
+        self, runs: Mapping[str, bool], used: AbstractSet[str], *, delete: bool
+    ) -> list[str]:
         found = []
         for run_folder in sorted(self.path.glob("*/*")):
             if run_folder.parent.name.startswith(".") or not run_folder.is_dir():
                 continue
-            run_id = run_folder.name
-            if not keep(str(run_folder), run_id):
+            running = runs.get(run_folder.name)
+            if running:
+                continue
+            if running is None:
                 found.append(str(run_folder))
                 continue
             for step_folder in sorted(run_folder.iterdir()):
                 if step_folder.name.startswith(".") or not step_folder.is_dir():
                     continue
                 outputs = [p for p in sorted(step_folder.iterdir()) if p.is_dir()]
-                unused = [p for p in outputs if not keep(str(p), run_id)]
+                unused = [p for p in outputs if str(p) not in used]
                 if outputs and len(unused) == len(outputs):
                     found.append(str(step_folder))  # with the step's manifest
                 else:

@@ -9,6 +9,7 @@ import click
 
 from zenml_core.cli.main import CLIContext
 from zenml_core.cli.output import output_option, print_document, print_rows
+from zenml_core.errors import ZenMLError
 
 
 def _client(context: CLIContext) -> Any:
@@ -87,6 +88,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
                 "inputs": {name: a.id for name, a in step.inputs.items()},
                 "outputs": {name: a.id for name, a in step.outputs.items()},
                 "cached_from": step.record.cached_from,
+                "reason": step.record.reason,
                 "error": (step.record.error or "").strip().splitlines()[-1:] or None,
             }
         )
@@ -126,7 +128,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
     ]
     print_rows(
         table,
-        ["step", "status", "duration", "after", "inputs", "outputs"],
+        ["step", "status", "duration", "after", "inputs", "outputs", "reason"],
         "table",
         empty="No steps.",
     )
@@ -176,9 +178,47 @@ def show_artifact(context: CLIContext, artifact_id: int, value: bool, output: st
         },
     }
     if value:
+        from zenml_core.materializers.registry import PICKLE
+
+        if record.materializer.partition("@")[0] == PICKLE:
+            click.echo(
+                f"Note: artifact {record.id} is a pickle; showing its value runs code from "
+                f"{record.uri} (its content hash is checked against the record first)",
+                err=True,
+            )
         text = repr(artifact.load())
         document["value"] = text if len(text) <= 2000 else text[:2000] + " ..."
     print_document(document, output)
+
+
+@artifacts.command("gc")
+@click.option(
+    "--delete", is_flag=True, help="Remove what is listed (default: only list it, a dry run)."
+)
+@click.pass_obj
+def collect_garbage(context: CLIContext, delete: bool) -> None:
+    """List (or --delete) artifacts of the active artifact store that no recorded run uses.
+
+    Runs that are still running are never touched; a step folder goes with its manifest.
+    """
+    from zenml_core.metadata_stores.records import RunStatus
+    from zenml_core.stack.builder import load_stack
+
+    stack = load_stack(context.repository(), plugins=context.plugins)
+    metadata = stack.metadata_store
+    runs = metadata.list_runs()
+    if not runs:
+        raise ZenMLError(
+            f"metadata store {metadata.name!r} holds no runs, so every artifact would look "
+            "unused; run `zenml metadata rebuild` first if its history was lost"
+        )
+    recorded = {run.id: run.status == RunStatus.RUNNING for run in runs}
+    found = stack.artifact_store.collect_garbage(recorded, metadata.artifact_uris(), delete=delete)
+    for uri in found:
+        click.echo(uri)
+    verb = "Removed" if delete else "Would remove"
+    hint = "" if delete or not found else " (run again with --delete to remove them)"
+    click.echo(f"{verb} {len(found)} unused artifact folders{hint}.", err=True)
 
 
 @click.group()
@@ -198,7 +238,7 @@ def rebuild_metadata(context: CLIContext, target: str | None) -> None:
     """Rebuild runs, steps, artifacts and lineage from the artifact store's manifests."""
     import os
 
-    from zenml_core.metadata_stores.rebuild import rebuild
+    from zenml_core.metadata_stores.rebuild import rebuild, trusted_materializers
     from zenml_core.stack.builder import build_component, load_stack
     from zenml_core.stack.component import ComponentKind
 
@@ -216,7 +256,9 @@ def rebuild_metadata(context: CLIContext, target: str | None) -> None:
             source=str(repository.config_path),
             environ=os.environ,
         )
-    report = rebuild(stack.artifact_store, store)
+    registered = [entry.materializer for entry in context.plugins.registry.materializers]
+    accept = trusted_materializers(registered, repository.root)
+    report = rebuild(stack.artifact_store, store, accept_materializer=accept)
     click.echo(
         f"Rebuilt {report.runs} runs, {report.step_runs} step runs and {report.artifacts} "
         f"artifacts into metadata store {store.name!r}."

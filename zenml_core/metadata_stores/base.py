@@ -129,6 +129,10 @@ class BaseMetadataStore(StackComponent[ConfigT]):
 
     # -- reading ------------------------------------------------------------------------------
 
+    def artifact_uris(self) -> set[str]:
+        """The URI of every recorded artifact (what garbage collection keeps)."""
+        raise NotImplementedError
+
     def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
         """The latest completed step run with ``cache_key`` and its outputs, if any."""
         raise NotImplementedError

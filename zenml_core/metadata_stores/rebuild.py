@@ -11,6 +11,8 @@ each artifact) is as it was.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from attrs import define, field
@@ -69,8 +71,57 @@ def _run_documents(store: BaseArtifactStore[Any]) -> list[dict[str, Any]]:
     return sorted(runs.values(), key=lambda run: run["started_at"])
 
 
-def rebuild(artifact_store: BaseArtifactStore[Any], metadata_store: Any) -> RebuildReport:
-    """Fill the empty ``metadata_store`` from ``artifact_store``'s manifests."""
+def trusted_materializers(
+    registered: Iterable[str], project_root: Path | None
+) -> Callable[[str], bool]:
+    """Which materializer a manifest may name: one a plugin registered, or a class of the
+    user's own project (a module file under ``project_root``). Nothing is imported to decide:
+    a manifest must never make zenml import an arbitrary path."""
+    known = set(registered)
+
+    def accept(materializer: str) -> bool:
+        path = materializer.partition("@")[0]
+        if path in known:
+            return True
+        module = path.partition(":")[0]
+        if project_root is None or not module or module.startswith("."):
+            return False
+        parts = module.split(".")
+        if not all(part.isidentifier() for part in parts):
+            return False
+        base = project_root.joinpath(*parts)
+        return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+    return accept
+
+
+def drop_untrusted_outputs(
+    documents: Iterable[dict[str, Any]], accept: Callable[[str], bool], problems: list[str]
+) -> None:
+    """Remove from step documents every output whose materializer ``accept`` refuses."""
+    for step in documents:
+        outputs = step.get("outputs", {})
+        for name, artifact in list(outputs.items()):
+            if not accept(artifact.get("materializer", "")):
+                problems.append(
+                    f"run {step.get('run_name') or step.get('run_id')}, step {step['step']}: "
+                    f"output {name!r} names materializer {artifact.get('materializer')!r}, "
+                    "which no installed plugin registers and which is not part of this "
+                    "project; left out (install the plugin that provides it, then rebuild)"
+                )
+                del outputs[name]
+
+
+def rebuild(
+    artifact_store: BaseArtifactStore[Any],
+    metadata_store: Any,
+    *,
+    accept_materializer: Callable[[str], bool],
+) -> RebuildReport:
+    """Fill the empty ``metadata_store`` from ``artifact_store``'s manifests.
+
+    Outputs whose materializer ``accept_materializer`` refuses are left out (see
+    :func:`trusted_materializers`)."""
     if not isinstance(metadata_store, SQLMetadataStore):
         raise RebuildError(f"metadata store {metadata_store.name!r} cannot be rebuilt into")
     existing = metadata_store.list_runs(limit=1)
@@ -83,6 +134,9 @@ def rebuild(artifact_store: BaseArtifactStore[Any], metadata_store: Any) -> Rebu
     step_ids: dict[int, int] = {}
     artifact_ids: dict[str, int] = {}
     for document in _run_documents(artifact_store):
+        for step in document["steps"]:
+            step.setdefault("run_name", document["name"])
+        drop_untrusted_outputs(document["steps"], accept_materializer, report.problems)
         counts = metadata_store.restore_run(document, step_ids, artifact_ids, report.problems)
         report.runs += 1
         report.step_runs += counts[0]

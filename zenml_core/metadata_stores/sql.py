@@ -678,6 +678,10 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         )
         return [self._step_from(row) for row in cursor.fetchall()]
 
+    def artifact_uris(self) -> set[str]:
+        with self._session():
+            return {row[0] for row in self._execute("SELECT uri FROM artifact", ()).fetchall()}
+
     def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
         with self._session():
             found = self._step_rows(

@@ -14,6 +14,7 @@ brings those into the metadata store after the run.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -64,8 +65,24 @@ def step_manifests(
     return found
 
 
+def _spec_materializers(context: RunContext) -> Callable[[str], bool]:
+    """A remote step's manifest may name the materializers plugins registered and those the
+    pipeline declares; nothing else is imported on its word."""
+    from zenml_core.metadata_stores.rebuild import trusted_materializers
+
+    registered = [entry.materializer for entry in context.plugins.registry.materializers]
+    declared = [
+        output.materializer
+        for step in context.spec.steps
+        for output in step.outputs.values()
+        if output.materializer is not None
+    ]
+    return trusted_materializers([*registered, *declared], None)
+
+
 def import_step_manifests(context: RunContext) -> list[str]:
     """Record the steps of the run that left a manifest but no record; returns their names."""
+    from zenml_core.metadata_stores.rebuild import drop_untrusted_outputs
     from zenml_core.metadata_stores.sql import utcnow
 
     metadata = context.stack.metadata_store
@@ -81,6 +98,7 @@ def import_step_manifests(context: RunContext) -> list[str]:
             for artifact in metadata.step_run_outputs(record.id).values()
         }
         problems: list[str] = []
+        drop_untrusted_outputs(documents, _spec_materializers(context), problems)
         metadata.restore_steps(  # type: ignore[attr-defined]
             context.run_id, context.run_name, documents, {}, known, problems,
             default_time=utcnow(),

@@ -117,6 +117,22 @@ def run_name(pipeline: str, run_id: str) -> str:
     return f"{pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:6]}"
 
 
+def _clean_staging(stack: Stack) -> None:
+    """Remove what killed writers left in the artifact store's staging area: the outputs of
+    steps of runs that are no longer running (cheap: one listing of an empty folder)."""
+    from zenml_core.metadata_stores.base import MetadataNotFoundError
+
+    metadata = stack.metadata_store
+
+    def is_live(run_id: str) -> bool:
+        try:
+            return metadata.get_run(run_id).status == RunStatus.RUNNING
+        except MetadataNotFoundError:
+            return False
+
+    stack.artifact_store.clean_staging(is_live)
+
+
 def run(
     spec: PipelineSpec,
     *,
@@ -157,6 +173,7 @@ def run(
         pid=os.getpid(),
         resumed_from=resumed_from,
     )
+    _clean_staging(stack)
     context = RunContext(
         spec=spec,
         run_id=run_id,
