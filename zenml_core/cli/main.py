@@ -42,6 +42,12 @@ class ZenMLGroup(click.Group):
             if redact(exc.message) == exc.message:
                 raise
             raise click.ClickException(redact(exc.message)) from exc
+        except BrokenPipeError:
+            # `zenml runs show X | head`: the reader left; stop quietly, like other tools.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
         except Exception as exc:
             context = ctx.find_object(CLIContext)
             if context is not None and context.debug:

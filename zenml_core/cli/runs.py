@@ -45,6 +45,7 @@ def list_runs(
     context: CLIContext, pipeline: str | None, status: str | None, limit: int, output: str
 ) -> None:
     """List runs, newest first."""
+    client = _client(context)
     rows = [
         {
             "name": run.name,
@@ -55,7 +56,7 @@ def list_runs(
             "duration": _duration(run.record.started_at, run.record.ended_at),
             "git_commit": (run.record.git_commit or "")[:10] or None,
         }
-        for run in _client(context).runs(pipeline=pipeline, status=status, limit=limit)
+        for run in client.runs(pipeline=pipeline, status=status, limit=limit)
     ]
     print_rows(
         rows,
@@ -63,6 +64,24 @@ def list_runs(
         output,
         empty="No runs.",
     )
+    if not rows and pipeline is None and status is None:
+        _hint_rebuild(client)
+
+
+def _hint_rebuild(client: Any) -> None:
+    """An empty metadata store beside an artifact store that holds run manifests: the history
+    can be had back (a deleted or replaced database)."""
+    store = client.stack.artifact_store
+    try:
+        folders = store.manifest_folders()
+    except Exception:  # a store that cannot list: nothing to suggest
+        return
+    if folders:
+        click.echo(
+            f"Warning: metadata store {client.metadata.name!r} holds no runs, but artifact store "
+            f"{store.name!r} holds run manifests; `zenml metadata rebuild` restores the history",
+            err=True,
+        )
 
 
 @runs.command("show")

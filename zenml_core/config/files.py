@@ -70,8 +70,11 @@ def write_repository_config(path: Path, config: RepositoryConfig, *, private: bo
         for key in [key for key, value in stack.items() if value is None]:
             del stack[key]
     text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
     try:
         # mkstemp creates the file 0600; keep the old file's mode, or the usual 0644.
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644

@@ -80,6 +80,10 @@ def _zenml_version() -> str:
     return __version__
 
 
+class MetadataStoreError(ZenMLError):
+    """The database cannot be used (damaged, full, read-only, unreachable)."""
+
+
 class SchemaVersionError(ZenMLError):
     """The database was written by a newer zenml-core."""
 
@@ -140,15 +144,31 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     @contextmanager
     def _session(self, write: bool = False) -> Iterator[Any]:
-        """A connection for this thread (opened on first use), in a transaction when writing."""
-        if not self._ready:
-            self._ensure_schema()
-        self.database.connect(reuse_if_open=True)
-        if write:
-            with self._write_lock():
+        """A connection for this thread (opened on first use), in a transaction when writing.
+
+        A failure of the database itself (damaged, full, read-only) becomes one line naming
+        the store and the fix; what a retry can absorb is left for :func:`retrying`.
+        """
+        try:
+            if not self._ready:
+                self._ensure_schema()
+            self.database.connect(reuse_if_open=True)
+            if write:
+                with self._write_lock():
+                    yield self.models
+            else:
                 yield self.models
-        else:
-            yield self.models
+        except Exception as exc:
+            if isinstance(exc, ZenMLError) or self._transient(exc):
+                raise
+            described = self._describe_failure(exc)
+            if described is None:
+                raise
+            raise MetadataStoreError(described) from exc
+
+    def _describe_failure(self, exc: BaseException) -> str | None:
+        """One line for a failure of the database itself, or None for any other error."""
+        return None
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> Any:
         """Run plain SQL (``?`` placeholders) on this thread's connection.

@@ -8,7 +8,7 @@ from typing import Any
 
 from attrs import frozen
 
-from zenml_core.metadata_stores.sql import SQLMetadataStore
+from zenml_core.metadata_stores.sql import MetadataStoreError, SQLMetadataStore
 
 
 @frozen
@@ -41,14 +41,76 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
         import contextlib
         import os
 
+        if self.path.is_file():
+            self._check_header()
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # The run record is the owner's: readable by nobody else (then the umask applies).
         with contextlib.suppress(FileExistsError):
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
+    def _check_header(self) -> None:
+        with self.path.open("rb") as handle:
+            header = handle.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise MetadataStoreError(self._damaged("its header is not SQLite's"))
+
+    def _damaged(self, problem: str) -> str:
+        return (
+            f"the metadata store {self.name!r} at {self.path} is damaged ({problem}); move it "
+            "aside, then `zenml metadata rebuild` gets the history back from the artifact "
+            "store's manifests"
+        )
+
+    def _disk_full(self) -> bool:
+        """SQLite reports a write that found no space as a plain I/O error (WAL appends)."""
+        import shutil
+
+        try:
+            return shutil.disk_usage(self.path.parent).free < (1 << 20)
+        except OSError:
+            return False
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the database's folder cannot be written (a read-only mount or checkout):
+        reading commands then open it immutable, writing ones fail naming the path."""
+        import os
+
+        return self.path.exists() and not os.access(self.path.parent, os.W_OK)
+
+    def _describe_failure(self, exc: BaseException) -> str | None:
+        messages: list[str] = []
+        current: BaseException | None = exc
+        while current is not None and len(messages) < 8:
+            messages.append(str(current))
+            current = current.__cause__ or current.__context__
+        text = " | ".join(messages).lower()
+        if "malformed" in text or "not a database" in text:
+            return self._damaged(messages[0])
+        if "full" in text or "no space" in text or ("i/o error" in text and self._disk_full()):
+            return f"no space left on device for the metadata store at {self.path}"
+        if "i/o error" in text:
+            return f"the disk failed under the metadata store at {self.path} ({messages[0]})"
+        if "readonly" in text or "read-only" in text or (
+            "unable to open" in text and self.read_only
+        ):
+            return (
+                f"cannot write the metadata store at {self.path}: its folder is read-only; "
+                "reading commands (`zenml runs list`, `runs show`) still work"
+            )
+        if "unable to open" in text:
+            return f"cannot open the metadata store at {self.path} ({messages[0]})"
+        return None
+
     def _connect(self) -> Any:
         import peewee
 
+        if self.read_only:
+            # Without write access SQLite cannot take WAL locks; immutable skips locking.
+            return peewee.SqliteDatabase(
+                f"file:{self.path}?mode=ro&immutable=1", uri=True, pragmas={"foreign_keys": 1}
+            )
         return peewee.SqliteDatabase(
             str(self.path),
             pragmas={
