@@ -205,3 +205,90 @@ def test_a_folder_that_is_not_a_git_repository(tmp_path: Path) -> None:
         "(zenml records the git commit of every run)\n"
     )
     assert not (tmp_path / ".zen").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xff\xfe\x00binary", "not UTF-8 text (byte 0 is 0xff)"),
+        (b"version: 1\x00\x01\x02", "malformed YAML"),
+    ],
+)
+def test_a_binary_config_file_is_named(project: Path, content: bytes, expected: str) -> None:
+    config = project / ".zen" / "config.yaml"
+    original = config.read_bytes()
+    config.write_bytes(content)
+    try:
+        line = fails_cleanly(project, "stack", "list")
+        assert line.startswith(f"Error: {config}: ") and expected in line
+    finally:
+        config.write_bytes(original)
+
+
+def test_a_component_setting_out_of_range_fails_when_registered(project: Path) -> None:
+    assert fails_cleanly(
+        project, "orchestrator", "register", "eager", "--flavor", "local", "--workers=-1"
+    ) == (
+        "Error: command line: orchestrator 'eager' (local): workers: must be greater than 0, got -1"
+    )
+    assert "port: must be a port from 1 to 65535, got 70000" in fails_cleanly(
+        project, "metadata-store", "register", "db", "--flavor", "mysql", "--database=d",
+        "--port=70000",
+    )  # fmt: skip
+
+
+TYPED = """
+    from zenml_core.pipelines import pipeline
+    from zenml_core.steps import step
+
+
+    @step
+    def make(rows: int) -> int:
+        return rows
+
+
+    @pipeline
+    def typed(rows: int = 10, ratio: float = 0.5, label: str | None = None):
+        make(rows=rows)
+"""
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        ("rows: many", "parameter 'rows' is declared int, but the run config gives 'many' (str)"),
+        ("rows: true", "parameter 'rows' is declared int, but the run config gives True (bool)"),
+        ("label: 3", "parameter 'label' is declared str | None, but the run config gives 3"),
+    ],
+)
+def test_config_parameters_are_checked_against_the_pipeline_annotations(
+    project: Path, parameters: str, expected: str
+) -> None:
+    (project / "typed.py").write_text(textwrap.dedent(TYPED))
+    (project / "run.yaml").write_text(f"parameters:\n  {parameters}\n")
+    line = fails_cleanly(project, "pipeline", "run", "typed.py:typed", "--config", "run.yaml")
+    assert line == f"Error: pipeline 'typed': {expected}" or expected in line
+    (project / "run.yaml").write_text("parameters:\n  rows: 3\n  ratio: 1\n  label: null\n")
+    assert (
+        run_zenml(
+            "pipeline", "run", "typed.py:typed", "--config", "run.yaml", cwd=project
+        ).returncode
+        == 0
+    )  # an int where a float is declared, None where it is allowed
+
+
+def test_one_name_limit_for_pipelines_steps_and_outputs(project: Path) -> None:
+    long_name = "p" * 101
+    (project / "long.py").write_text(
+        textwrap.dedent(GOOD).replace("@pipeline\n", f"@pipeline(name={long_name!r})\n")
+    )
+    line = fails_cleanly(project, "pipeline", "run", "long.py:fine")
+    assert "pipeline name 'pppp" in line and "is 101 characters long" in line
+    assert "limited to 100" in line
+    (project / "steps100.py").write_text(
+        textwrap.dedent(GOOD)
+        .replace("def one()", f"def {'s' * 99}()")
+        .replace("    one()", f"    {'s' * 99}()\n    {'s' * 99}()")
+    )  # the second call is named sss..._2: 101 characters, composed by zenml
+    line = fails_cleanly(project, "pipeline", "run", "steps100.py:fine")
+    assert "step name 'ssss" in line and "is 101 characters long" in line

@@ -84,3 +84,50 @@ def test_runs_silent_on_another_host_are_reaped_after_a_while(
     assert store.get_run("elsewhere").error.startswith(
         "orphaned: no heartbeat from another-machine for "
     )
+
+
+def test_names_compare_case_sensitively_and_fit_at_the_limit(store: BaseMetadataStore) -> None:
+    from zenml_core.naming import MAX_NAME_LENGTH
+
+    new_run(store, "r1", "CaseCheck")
+    new_run(store, "r2", "casecheck")
+    assert [(p.name, p.runs) for p in store.list_pipelines()] == [
+        ("CaseCheck", 1),
+        ("casecheck", 1),
+    ]
+    longest = "p" * MAX_NAME_LENGTH
+    new_run(store, "r3", longest)  # and its run name, composed from it
+    step = store.start_step("r3", "s" * MAX_NAME_LENGTH, {}, None)
+    assert store.get_step_run(step).name == "s" * MAX_NAME_LENGTH
+    assert store.get_run("r3").pipeline == longest
+
+
+def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -> None:
+    """Version 5 adds the cache key's parts and makes MySQL name columns binary (before it,
+    ``CaseCheck`` and ``casecheck`` landed in one pipeline)."""
+    import pymysql
+
+    reset_mysql()
+    store = MySQLMetadataStore(name="m", config=MySQLMetadataStoreConfig(**mysql_settings()))
+    new_run(store, "r1", "CaseCheck")
+    store.database.close()
+    settings = mysql_settings()
+    connection = pymysql.connect(**settings)  # type: ignore[arg-type]
+    with connection, connection.cursor() as cursor:  # take it back to version 4
+        cursor.execute("ALTER TABLE step_run DROP COLUMN cache_parts, DROP COLUMN reason")
+        cursor.execute(
+            "ALTER TABLE pipeline MODIFY name VARCHAR(255) CHARACTER SET utf8mb4"
+            " COLLATE utf8mb4_general_ci NOT NULL"
+        )
+        cursor.execute("UPDATE schema_version SET version = 4 WHERE version = 5")
+        connection.commit()
+        cursor.execute("SELECT COUNT(*) FROM pipeline WHERE name = 'casecheck'")
+        assert cursor.fetchone() == (1,)  # the old collation: one pipeline for both
+    upgraded = MySQLMetadataStore(name="m", config=MySQLMetadataStoreConfig(**settings))
+    assert upgraded.schema_version() == 4
+    new_run(upgraded, "r2", "casecheck")
+    assert upgraded.schema_version() == SCHEMA_VERSION
+    assert [p.name for p in upgraded.list_pipelines()] == ["CaseCheck", "casecheck"]
+    step = upgraded.start_step("r2", "s", {}, "k", cache_parts={"code": {}}, reason="why")
+    assert upgraded.get_step_run(step).cache_parts == {"code": {}}
+    assert upgraded.get_step_run(step).reason == "why"

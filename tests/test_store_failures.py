@@ -120,11 +120,14 @@ def test_a_full_disk_under_the_database_says_so(git_repo: Path) -> None:
     assert run_zenml("init", cwd=git_repo).returncode == 0
     disk = git_repo / "small-disk"
     with tmpfs(disk, "512k"):
-        assert run_zenml(
-            *("metadata-store", "register", "small", "--flavor", "sqlite"),
-            f"--path={disk}/metadata.db",
-            cwd=git_repo,
-        ).returncode == 0
+        assert (
+            run_zenml(
+                *("metadata-store", "register", "small", "--flavor", "sqlite"),
+                f"--path={disk}/metadata.db",
+                cwd=git_repo,
+            ).returncode
+            == 0
+        )
         assert run_zenml(
             "stack", "register", "small", "-a", "default", "-m", "small", "-o", "default", "--set",
             cwd=git_repo,
@@ -138,7 +141,22 @@ def test_a_full_disk_under_the_database_says_so(git_repo: Path) -> None:
         os.close(descriptor)
         assert shutil.disk_usage(disk).free < 8192
         line = one_error_line(run_zenml("pipeline", "run", "good.py:fine", cwd=git_repo))
-        assert line == f"Error: no space left on device for the metadata store at {disk}/metadata.db"
+        assert (
+            line == f"Error: no space left on device for the metadata store at {disk}/metadata.db"
+        )
         filler.unlink()
         runs = run_zenml("runs", "list", cwd=git_repo)
         assert runs.returncode == 0 and runs.stdout.count("fine-") >= 1
+
+
+def test_a_read_only_artifact_store_fails_the_step_with_its_own_error(project: Path) -> None:
+    artifacts = project / ".zen" / "artifacts"
+    (project / "run.yaml").write_text("enable_cache: false\n")
+    with read_only(artifacts):
+        result = run_zenml("pipeline", "run", "good.py:fine", "--config", "run.yaml", cwd=project)
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Error: run fine-") and "step 'one' failed" in line
+    assert f"cannot write the outputs of {artifacts}/fine/" in line
+    assert "Read-only file system" in line
+    assert "manifest" not in line

@@ -151,9 +151,14 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
             return {}
         final = self.local_path(step_uri)
         staging = self.path / STAGING / final.relative_to(self.path)
-        if staging.exists():  # an earlier attempt at this step of this run died
-            shutil.rmtree(staging)
-        staging.mkdir(parents=True)
+        try:
+            if staging.exists():  # an earlier attempt at this step of this run died
+                shutil.rmtree(staging)
+            staging.mkdir(parents=True)
+        except OSError as exc:
+            raise ArtifactStoreError(
+                f"cannot write the outputs of {step_uri}: {exc.strerror} ({exc.filename})"
+            ) from exc
         try:
             stored = {}
             for name, save in saves.items():

@@ -82,13 +82,25 @@ def _own_error(exc: BaseException) -> ZenMLError | None:
     return None
 
 
+def _found(exc: BaseException, kind: type[BaseException]) -> list[BaseException]:
+    """Exceptions of ``kind`` in ``exc`` or the groups cattrs nests it in."""
+    if isinstance(exc, kind):
+        return [exc]
+    return [found for inner in getattr(exc, "exceptions", ()) for found in _found(inner, kind)]
+
+
 def structure(data: Any, cls: type[T], *, source: str) -> T:
     """Structure ``data`` into ``cls``; on failure raise one ConfigError naming every bad key."""
     if attrs.has(cls) and not isinstance(data, Mapping):
         raise ConfigError(f"{source}: (top level): expected a mapping, got {type(data).__name__}")
+    from zenml_core.config.validators import InvalidSetting
+
     try:
         return _converter.structure(data, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
+        invalid = _found(exc, InvalidSetting)
+        if invalid:  # a field's validator: the messages name the fields
+            raise ConfigError(f"{source}: " + "; ".join(map(str, invalid))) from exc
         own = _own_error(exc)
         if own is not None:  # a class's own check failed: its message is already precise
             raise own from None

@@ -13,18 +13,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from zenml_core.config.secrets import secret_field
+from zenml_core.config.validators import port as port_number
+from zenml_core.config.validators import positive
 from zenml_core.errors import ConfigError, PluginError
 from zenml_core.metadata_stores.sql import SQLMetadataStore
 
 # MySQL error codes after which the same transaction may simply be tried again.
 _RETRY_CODES = {
+    0,  # InterfaceError (0, ''): the connection was closed under us (killed, timed out)
     1205,  # lock wait timeout
     1213,  # deadlock
     2006,  # server has gone away
     2013,  # lost connection during query
+    1927,  # connection was killed (MariaDB)
+    1053,  # server shutdown in progress
 }
 
 
@@ -38,7 +43,7 @@ class MySQLMetadataStoreConfig:
 
     database: str
     host: str = "127.0.0.1"
-    port: int = 3306
+    port: int = field(default=3306, validator=port_number)
     user: str = "root"
     password: str | None = secret_field(default=None)
     password_env: str | None = None
@@ -46,7 +51,7 @@ class MySQLMetadataStoreConfig:
     ssl_cert: str | None = None
     ssl_key: str | None = None
     ssl_verify: bool = True
-    connect_timeout: int = 10
+    connect_timeout: int = field(default=10, validator=positive)
 
 
 class MySQLMetadataStore(SQLMetadataStore[MySQLMetadataStoreConfig]):
@@ -109,4 +114,6 @@ class MySQLMetadataStore(SQLMetadataStore[MySQLMetadataStoreConfig]):
 
     def _transient(self, exc: BaseException) -> bool:
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+        if code == 0:
+            return type(exc).__name__ == "InterfaceError"
         return code in _RETRY_CODES

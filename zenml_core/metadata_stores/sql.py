@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import json
@@ -49,21 +50,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def retrying(method: F) -> F:
-    """Retry a write when the database says to try again (lock timeout, deadlock, gone away).
+    """Retry a write transaction whole when the database says to try again (lock timeout,
+    deadlock, connection lost or killed).
 
     SQLite's busy timeout and MySQL's lock waits absorb most contention; this catches what
-    still surfaces when several processes write at once, so users never see it.
+    still surfaces when several processes write at once, so users never see it. A lost
+    connection can hide a commit that landed: before trying again, a method that has a
+    ``_landed_<name>`` companion asks it whether its first attempt is already in the database
+    and returns that instead, so a retry never duplicates a row or trips a unique key.
     """
+    landed = f"_landed_{method.__name__}"
 
     @functools.wraps(method)
     def wrapper(self: SQLMetadataStore[Any], *args: Any, **kwargs: Any) -> Any:
         for attempt in range(8):
             try:
+                if attempt and hasattr(self, landed):
+                    done = getattr(self, landed)(*args, **kwargs)
+                    if done is not None:
+                        return done
                 return method(self, *args, **kwargs)
             except Exception as exc:
                 if attempt == 7 or not self._transient(exc):
                     raise
-                self.database.close()
+                with contextlib.suppress(Exception):  # the connection may be broken already
+                    self.database.close()
                 time.sleep(0.05 * 2**attempt * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
 
@@ -322,6 +333,32 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 resumed_from=resumed_from,
             ).execute()
         return self.get_run(run_id)
+
+    def _landed_create_run(self, *, run_id: str, **_: Any) -> RunRecord | None:
+        try:
+            return self.get_run(run_id)
+        except MetadataNotFoundError:
+            return None
+
+    def _step_named(self, run_id: str, name: str) -> int | None:
+        with self._session():
+            row = self._execute(
+                "SELECT id FROM step_run WHERE run_id = ? AND name = ?", (run_id, name)
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def _landed_start_step(self, run_id: str, name: str, *_: Any, **__: Any) -> int | None:
+        return self._step_named(run_id, name)
+
+    _landed_record_cached_step = _landed_start_step
+    _landed_skip_step = _landed_start_step
+
+    def _landed_complete_step(
+        self, step_run_id: int, *_: Any, **__: Any
+    ) -> dict[str, ArtifactRecord] | None:
+        if self.get_step_run(step_run_id).status != StepStatus.COMPLETED:
+            return None
+        return self.step_run_outputs(step_run_id)
 
     @retrying
     def set_orchestrator_run_id(

@@ -92,8 +92,10 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
             return f"no space left on device for the metadata store at {self.path}"
         if "i/o error" in text:
             return f"the disk failed under the metadata store at {self.path} ({messages[0]})"
-        if "readonly" in text or "read-only" in text or (
-            "unable to open" in text and self.read_only
+        if (
+            "readonly" in text
+            or "read-only" in text
+            or ("unable to open" in text and self.read_only)
         ):
             return (
                 f"cannot write the metadata store at {self.path}: its folder is read-only; "

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from attrs import frozen
+from attrs import field, frozen
 
+from zenml_core.config.validators import optional, positive
 from zenml_core.orchestrators.base import BaseOrchestrator
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ class LocalOrchestratorConfig:
     ``workers``: how many independent steps may run at once (None: the number of cores).
     """
 
-    workers: int | None = None
+    workers: int | None = field(default=None, validator=optional(positive))
 
 
 class LocalOrchestrator(BaseOrchestrator[LocalOrchestratorConfig]):

@@ -281,6 +281,24 @@ def describe_outcome(outcome: StepOutcome) -> dict[str, Any]:
     }
 
 
+def _write_step_manifest(context: RunContext, step_name: str, outcome: StepOutcome) -> None:
+    """Beside the outputs, enough to rebuild this step run's record from the store alone.
+
+    The record is already complete: a store that refuses the manifest costs the rebuild
+    basis, with a warning, not the step."""
+    store = context.stack.artifact_store
+    document = {
+        "pipeline": context.spec.name,
+        "run_id": context.run_id,
+        "run_name": context.run_name,
+        **describe_outcome(outcome),
+    }
+    try:
+        store.write_manifest(store.uri(context.spec.name, context.run_id, step_name), document)
+    except OSError as exc:
+        context.reporter.step(step_name, f"warning: its manifest could not be written ({exc})")
+
+
 def run_step(context: RunContext, step_name: str, *, on_backend: bool = False) -> StepOutcome:
     """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``.
 
@@ -449,16 +467,7 @@ def _run_step(context: RunContext, step_name: str, *, execute: bool) -> StepOutc
         outputs = metadata.complete_step(step_run_id, written, input_ids, step_context.metadata)
         context.known_outputs[step_name] = outputs
         result = outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_context.metadata)
-        # Beside the outputs, enough to rebuild this step run's metadata from the store alone.
-        stack.artifact_store.write_manifest(
-            stack.artifact_store.uri(spec.name, context.run_id, step_name),
-            {
-                "pipeline": spec.name,
-                "run_id": context.run_id,
-                "run_name": context.run_name,
-                **describe_outcome(result),
-            },
-        )
+        _write_step_manifest(context, step_name, result)
         hook.zenml_after_step_run(**common, step_name=step_name, status=StepStatus.COMPLETED)
         context.reporter.step(step_name, f"finished in {result.duration_ms:.0f} ms")
         return result

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from zenml_core.naming import check_length
 from zenml_core.pipelines.spec import (
     InputSpec,
     OutputSpec,
@@ -122,7 +123,7 @@ class PipelineBuilder:
         return f"{base}_{number}"
 
     def add(self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        name = self._unique_name(step.name)
+        name = check_length("step", self._unique_name(step.name))
         signature = step.signature
         try:
             bound = signature.parameters.bind(*args, **kwargs)
@@ -213,6 +214,7 @@ class PipelineBuilder:
             )
         outputs = {}
         for output, annotation in types.items():
+            check_length(f"step {name!r}: output", output)
             chosen = step.materializers.get(output)
             if chosen is not None and not isinstance(chosen, str):
                 chosen = type_path(chosen)

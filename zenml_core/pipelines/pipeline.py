@@ -35,18 +35,41 @@ class Pipeline:
     def __init__(
         self, function: Callable[..., Any], *, name: str | None = None, enable_cache: bool = True
     ) -> None:
+        from zenml_core.naming import check_length
+
         self.function = function
-        self.name = name or function.__name__
+        self.name = check_length("pipeline", name or function.__name__)
         self.enable_cache = enable_cache
         functools.update_wrapper(self, function)
 
-    def _bind(self, parameters: dict[str, Any]) -> dict[str, Any]:
+    def _bind(self, parameters: dict[str, Any], *, given_by: str) -> dict[str, Any]:
         try:
             bound = inspect.signature(self.function).bind(**parameters)
         except TypeError as exc:
             raise PipelineDefinitionError(f"pipeline {self.name!r}: {exc}") from None
+        self._check_types(parameters, given_by)
         bound.apply_defaults()
         return dict(bound.arguments)
+
+    def _check_types(self, parameters: dict[str, Any], given_by: str) -> None:
+        """Parameters must fit the pipeline function's annotations before anything runs."""
+        import typing
+
+        from zenml_core.steps.signature import value_matches
+
+        try:
+            hints = typing.get_type_hints(self.function)
+        except Exception:  # an annotation that cannot be resolved is not checked
+            return
+        for name, value in parameters.items():
+            if name in hints and not value_matches(value, hints[name]):
+                hint = hints[name]
+                shown = hint.__name__ if isinstance(hint, type) else str(hint)
+                raise PipelineDefinitionError(
+                    f"pipeline {self.name!r}: parameter {name!r} is declared "
+                    f"{shown.replace('typing.', '')}, but {given_by} gives {value!r} "
+                    f"({type(value).__name__})"
+                )
 
     def compile(
         self,
@@ -61,7 +84,11 @@ class Pipeline:
         from zenml_core.plugin.manager import create_plugin_manager
 
         plugins = create_plugin_manager() if plugins is None else plugins
-        arguments = self._bind({**(config.parameters if config else {}), **parameters})
+        if config is not None:
+            self._check_types(config.parameters, "the run config")
+        arguments = self._bind(
+            {**(config.parameters if config else {}), **parameters}, given_by="the call"
+        )
         enable_cache = self.enable_cache
         if config is not None and config.enable_cache is not None:
             enable_cache = config.enable_cache

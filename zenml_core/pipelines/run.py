@@ -87,29 +87,39 @@ def close_run(
     stack.metadata_store.finish_run(run_id, status, error)
     record = stack.metadata_store.get_run(run_id)
     store = stack.artifact_store
-    store.write_manifest(
-        store.uri(spec.name, run_id),
-        {
-            "run_id": run_id,
-            "name": record.name,
-            "pipeline": spec.name,
-            "status": status,
-            "error": error,
-            "started_at": record.started_at.isoformat(),
-            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-            "git_commit": record.git_commit,
-            "git_dirty": record.git_dirty,
-            "stack_name": record.stack_name,
-            "stack": record.stack,
-            "host": record.host,
-            "pid": record.pid,
-            "resumed_from": record.resumed_from,
-            "orchestrator_run_id": record.orchestrator_run_id,
-            "parameters": spec.parameters,
-            "spec": spec.to_dict(),
-            "steps": [describe_outcome(outcome) for outcome in outcomes],
-        },
-    )
+    document = {
+        "run_id": run_id,
+        "name": record.name,
+        "pipeline": spec.name,
+        "status": status,
+        "error": error,
+        "started_at": record.started_at.isoformat(),
+        "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+        "git_commit": record.git_commit,
+        "git_dirty": record.git_dirty,
+        "stack_name": record.stack_name,
+        "stack": record.stack,
+        "host": record.host,
+        "pid": record.pid,
+        "resumed_from": record.resumed_from,
+        "orchestrator_run_id": record.orchestrator_run_id,
+        "parameters": spec.parameters,
+        "spec": spec.to_dict(),
+        "steps": [describe_outcome(outcome) for outcome in outcomes],
+    }
+    try:
+        store.write_manifest(store.uri(spec.name, run_id), document)
+    except (OSError, ZenMLError) as exc:
+        # The record is complete; only the rebuild basis is missing. Never let this hide
+        # how the run itself ended (a read-only artifact store fails the steps first).
+        import warnings
+
+        warnings.warn(
+            f"the run manifest of {record.name} could not be written ({exc}); "
+            "`zenml metadata rebuild` will not restore this run",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 def run_name(pipeline: str, run_id: str) -> str:

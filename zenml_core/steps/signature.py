@@ -108,6 +108,23 @@ def runtime_class(annotation: Any) -> type | None:
     return origin if isinstance(origin, type) and origin is not object else None
 
 
+def value_matches(value: Any, annotation: Any) -> bool:
+    """Whether a plain value (a parameter from a config file) fits ``annotation``; what
+    cannot be checked (generics' items, Any, unresolvable) is accepted."""
+    if typing.get_origin(annotation) in _UNIONS:
+        return any(value_matches(value, member) for member in typing.get_args(annotation))
+    if annotation is None or annotation is type(None):
+        return value is None
+    expected = runtime_class(annotation)
+    if expected is None:
+        return True
+    if isinstance(value, bool) and expected is not bool and expected in (int, float):
+        return False  # YAML's true is not a number
+    if expected is float and isinstance(value, int):
+        return True
+    return isinstance(value, expected)
+
+
 def is_compatible(produced: Any, expected: Any) -> bool:
     """Whether an output annotated ``produced`` may feed an input annotated ``expected``."""
     if produced is Any or expected is Any or expected is object:

@@ -17,6 +17,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from zenml_core.config.validators import optional, positive
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.external import (
     entrypoint_arguments,
@@ -31,7 +32,7 @@ class SubprocessOrchestratorConfig:
     """``workers``: steps at once (None: the number of cores); ``python``: the interpreter
     (None: this one); ``environment``: extra environment variables for every step."""
 
-    workers: int | None = None
+    workers: int | None = field(default=None, validator=optional(positive))
     python: str | None = None
     environment: dict[str, str] = field(factory=dict)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
+from zenml_core.config.validators import at_least_zero, optional, positive
+
 
 @frozen
 class GCSArtifactStoreConfig:
@@ -65,8 +67,8 @@ class VertexOrchestratorConfig(VertexSettings):
 
     pipeline_root: str
     wait: bool = True
-    timeout: int = 3600
-    poll_seconds: float = 10.0
+    timeout: int = field(default=3600, validator=positive)
+    poll_seconds: float = field(default=10.0, validator=positive)
 
 
 @frozen(kw_only=True)
@@ -85,10 +87,10 @@ class VertexTrainingBackendConfig(VertexSettings):
     staging_bucket: str
     machine_type: str = "n1-standard-4"
     accelerator_type: str | None = None
-    accelerator_count: int = 0
-    replica_count: int = 1
-    timeout: int = 24 * 3600
-    poll_seconds: float = 15.0
+    accelerator_count: int = field(default=0, validator=at_least_zero)
+    replica_count: int = field(default=1, validator=positive)
+    timeout: int = field(default=24 * 3600, validator=positive)
+    poll_seconds: float = field(default=15.0, validator=positive)
 
 
 @frozen
@@ -98,5 +100,5 @@ class VertexStepSettings:
 
     machine_type: str | None = None
     accelerator_type: str | None = None
-    accelerator_count: int | None = None
-    replica_count: int | None = None
+    accelerator_count: int | None = field(default=None, validator=optional(at_least_zero))
+    replica_count: int | None = field(default=None, validator=optional(positive))

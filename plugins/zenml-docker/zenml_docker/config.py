@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
+from zenml_core.config.validators import optional, positive
+
 
 @frozen
 class DockerOrchestratorConfig:
@@ -26,7 +28,7 @@ class DockerOrchestratorConfig:
     requirements: list[str] = field(factory=list)
     requirements_file: str | None = None
     wheelhouse: str | None = None
-    parallelism: int | None = None
+    parallelism: int | None = field(default=None, validator=optional(positive))
     network: str | None = None
     environment: dict[str, str] = field(factory=dict)
     user: str | None = None
@@ -41,7 +43,7 @@ class DockerStepSettings:
     """
 
     environment: dict[str, str] = field(factory=dict)
-    cpus: float | None = None
+    cpus: float | None = field(default=None, validator=optional(positive))
     memory: str | None = None
     network: str | None = None
     volumes: list[str] = field(factory=list)

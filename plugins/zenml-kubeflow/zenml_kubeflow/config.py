@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
+from zenml_core.config.validators import at_least_zero, positive
+
 
 @frozen
 class KubeflowOrchestratorConfig:
@@ -28,7 +30,7 @@ class KubeflowOrchestratorConfig:
     experiment: str = "zenml"
     namespace: str | None = None
     wait: bool = True
-    timeout: int = 3600
+    timeout: int = field(default=3600, validator=positive)
     registry: str | None = None
     base_image: str = "python:3.11-slim"
     requirements: list[str] = field(factory=list)
@@ -47,6 +49,6 @@ class KubeflowStepSettings:
     cpu: str | None = None
     memory: str | None = None
     gpu_type: str | None = None
-    gpu_count: int = 1
-    retries: int = 0
+    gpu_count: int = field(default=1, validator=positive)
+    retries: int = field(default=0, validator=at_least_zero)
     environment: dict[str, str] = field(factory=dict)
