@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -182,6 +183,44 @@ def handoff(
     return statistics.median(ours) / statistics.median(plain)
 
 
+def cache_key_cost(repeat: int) -> tuple[float, float, float]:
+    """Milliseconds to compute the code part of a cache key for a step that reaches 200
+    project functions (and 20 constants): first in a process (walk + sources), then again
+    (memoised code, constants re-read); and the floor: hashing the same source text once."""
+    import importlib
+    import textwrap
+
+    from zenml_core.caching import code_parts
+    from zenml_core.utils.hashing import hash_text
+
+    with tempfile.TemporaryDirectory() as folder:
+        lines = [f"LIMIT_{i} = {{'scale': {i}, 'names': ['a', 'b']}}" for i in range(20)]
+        for i in range(200):
+            callee = f"return f{i + 1}(x) + LIMIT_{i % 20}['scale']" if i < 199 else "return x"
+            lines.append(f"def f{i}(x):\n    {callee}\n")
+        source = "\n\n".join(lines)
+        (Path(folder) / "reach200.py").write_text(textwrap.dedent(source))
+        sys.path.insert(0, folder)
+        try:
+            module = importlib.import_module("reach200")
+            start = time.perf_counter()
+            parts = code_parts(module.f0)
+            first = (time.perf_counter() - start) * 1000
+            assert len(parts.parts) == 220, len(parts.parts)
+            again = median_of(repeat, lambda: _timed(lambda: code_parts(module.f0)))
+            floor = median_of(repeat, lambda: _timed(lambda: hash_text(source)))
+        finally:
+            sys.path.remove(folder)
+            sys.modules.pop("reach200", None)
+    return first, again, floor
+
+
+def _timed(work: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    work()
+    return (time.perf_counter() - start) * 1000
+
+
 def run_all(repeat: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
@@ -247,6 +286,10 @@ def run_all(repeat: int) -> list[dict[str, Any]]:
             0.5,
             "81 ms" if reference else "-",
         )
+
+    first, again, floor = cache_key_cost(repeat)
+    add("cache key, step reaching 200 functions: first", first, "ms", floor, None, "-")
+    add("cache key, step reaching 200 functions: again", again, "ms", floor, None, "-")
 
     scratch = Scratch()
     try:

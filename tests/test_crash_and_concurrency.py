@@ -241,3 +241,23 @@ def test_a_killed_run_is_rebuilt_from_its_step_manifests(project: Path) -> None:
     assert (run.name, run.status) == (name, "failed")
     assert run.error.startswith("orphaned: the run never closed")
     assert [(s.name, s.status) for s in store.list_step_runs(run.id)] == [("prepare", "completed")]
+
+
+def test_resume_runs_steps_recorded_with_another_cache_key_recipe_again(project: Path) -> None:
+    """A step recorded before the key's recipe changed cannot be verified: it is not called
+    changed (which would refuse the resume), it runs again."""
+    import sqlite3
+
+    name = kill_during_slow_step(project)
+    with sqlite3.connect(project / ".zen" / "metadata.db") as database:
+        database.execute("UPDATE step_run SET cache_parts = NULL, cache_key = 'an old recipe'")
+    resumed = run_zenml("runs", "resume", name, cwd=project)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (
+        "[prepare] cannot be verified (recorded with cache key recipe 2 or older, this "
+        "zenml-core uses 3): it runs again"
+    ) in resumed.stdout
+    newest = zenml_json("runs", "list", cwd=project)[0]  # type: ignore[index]
+    shown = zenml_json("runs", "show", newest["name"], cwd=project)
+    statuses = {s["step"]: s["status"] for s in shown["steps"]}  # type: ignore[index]
+    assert statuses == {"prepare": "completed", "slow": "completed", "finish": "completed"}

@@ -344,9 +344,13 @@ def code_hash(code_object: Any) -> str:
     return code_parts(code_object).digest
 
 
+_warned: set[tuple[str, tuple[str, ...]]] = set()
+
+
 def warn_unhashed(step_name: str, unhashed: tuple[str, ...]) -> None:
-    """Say once for the step which values its cache key leaves out."""
-    if unhashed:
+    """Say once per step and process which values its cache key leaves out."""
+    if unhashed and (step_name, unhashed) not in _warned:
+        _warned.add((step_name, unhashed))
         warnings.warn(
             f"step {step_name!r}: the cache key leaves out {', '.join(unhashed)} (no stable "
             "content to hash); make it a parameter of the step, or the step may be reused "

@@ -170,8 +170,6 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        with contextlib.suppress(OSError):  # the run's staging folder, unless other steps write
-            staging.parent.rmdir()
         return stored
 
     def _commit(self, staging: Path, final: Path, step_uri: str) -> None:

@@ -87,6 +87,7 @@ def close_run(
     stack.metadata_store.finish_run(run_id, status, error)
     record = stack.metadata_store.get_run(run_id)
     store = stack.artifact_store
+    store.clean_staging(lambda staged_run: staged_run != run_id)  # this run's, now empty
     document = {
         "run_id": run_id,
         "name": record.name,

@@ -82,6 +82,44 @@ class ArtifactStoreConformance:
         assert not artifact_store.exists(uri)
         artifact_store.write(uri, self._text("after the crash"))  # the name is still free
 
+    def test_a_steps_outputs_are_committed_together(self, artifact_store: Any) -> None:
+        """The artifact-write protocol: ``write_outputs`` makes all or none visible."""
+        step_uri = artifact_store.uri("pipe", "run", "step")
+
+        def crash(folder: Any) -> None:
+            (Path(folder) / "half.txt").write_text("partial")
+            raise RuntimeError("killed while writing the second output")
+
+        with pytest.raises(RuntimeError, match="killed while writing"):
+            artifact_store.write_outputs(step_uri, {"a": self._text("first"), "b": crash})
+        assert not artifact_store.exists(f"{step_uri}/a")
+        assert not artifact_store.exists(f"{step_uri}/b")
+        stored = artifact_store.write_outputs(
+            step_uri, {"a": self._text("first"), "b": self._text("second!")}
+        )
+        assert {name: (s.uri, s.size, s.files) for name, s in stored.items()} == {
+            "a": (f"{step_uri}/a", 5, {"data.txt": 5}),
+            "b": (f"{step_uri}/b", 7, {"data.txt": 7}),
+        }
+        assert (Path(artifact_store.local_path(f"{step_uri}/b")) / "data.txt").read_text() == (
+            "second!"
+        )
+        with pytest.raises(ArtifactStoreError, match="write-once"):
+            artifact_store.write_outputs(step_uri, {"a": self._text("again")})
+
+    def test_an_intact_artifact_passes_the_cache_hit_check(self, artifact_store: Any) -> None:
+        uri = artifact_store.uri("pipe", "run", "step", "out")
+        stored = artifact_store.write(uri, self._text("hello"))
+        assert artifact_store.check_files(uri, stored.size) is None
+        assert artifact_store.check_files(artifact_store.uri("pipe", "run", "step", "no"), 1)
+
+    def test_a_store_contains_only_uris_inside_its_location(self, artifact_store: Any) -> None:
+        inside = artifact_store.uri("pipe", "run", "step", "out")
+        assert artifact_store.contains(inside)
+        assert not artifact_store.contains(artifact_store.uri() + "-next-door/p/r/s/o")
+        assert not artifact_store.contains("/elsewhere/p/r/s/o")
+        assert not artifact_store.contains(artifact_store.uri("pipe") + "/../../x")
+
     def test_content_hashes_follow_content(self, artifact_store: Any) -> None:
         first = artifact_store.write(artifact_store.uri("p", "r", "s", "a"), self._text("x"))
         same = artifact_store.write(artifact_store.uri("p", "r", "s", "b"), self._text("x"))

@@ -2,9 +2,11 @@
 
 Object stores have no atomic folder rename, so write-once comes from the order of uploads:
 an artifact's files are uploaded one object each, then a completion marker object is written
-last. Until the marker exists the artifact does not exist (``exists`` is false, a retry may
-overwrite the files), so a writer killed half-way leaves nothing visible. Manifests are single
-objects, written in one upload.
+last (its size, content hash and each file's size). Until the marker exists the artifact does
+not exist (``exists`` is false, a retry may overwrite the files), so a writer killed half-way
+leaves nothing visible. A step's outputs share one marker, ``<step>/.zenml-outputs``, written
+after all their files: they become visible together. Manifests are single objects, written in
+one upload.
 
 Reading downloads an artifact once into a local cache folder (keyed by URI and content hash):
 artifacts never change, so the cached copy stays valid.
@@ -17,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,14 @@ from zenml_aiplatform.config import GCSArtifactStoreConfig
 from zenml_core.artifact_stores.base import (
     ArtifactStoreError,
     BaseArtifactStore,
+    Save,
     StoredArtifact,
     check_name,
 )
-from zenml_core.utils.hashing import hash_folder
+from zenml_core.utils.hashing import hash_files
 
-COMPLETE = ".zenml-complete"
+COMPLETE = ".zenml-complete"  # one artifact written on its own
+OUTPUTS = ".zenml-outputs"  # the outputs of one step, committed together
 MANIFEST = "manifest.json"
 PROTOCOL = "gs://"
 
@@ -83,32 +87,94 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
             raise ArtifactStoreError(f"{uri!r} is not inside the artifact store at {self.root_url}")
         return uri
 
-    def exists(self, uri: str) -> bool:
-        return bool(self.fs.exists(f"{self._inside(uri)}/{COMPLETE}"))
+    def _marker(self, uri: str) -> dict[str, Any] | None:
+        """What the artifact's completion marker records, or None: not (yet) written."""
+        try:
+            marker: dict[str, Any] = json.loads(self.fs.cat_file(f"{uri}/{COMPLETE}"))
+            return marker
+        except FileNotFoundError:
+            pass
+        step_uri, _, name = uri.rpartition("/")
+        try:
+            group = json.loads(self.fs.cat_file(f"{step_uri}/{OUTPUTS}"))
+        except FileNotFoundError:
+            return None
+        found: dict[str, Any] | None = group.get(name)
+        return found
 
-    def write(self, uri: str, save: Callable[[Path], None]) -> StoredArtifact:
+    def exists(self, uri: str) -> bool:
+        return self._marker(self._inside(uri)) is not None
+
+    def _upload(self, staged: Path, uri: str) -> StoredArtifact:
+        content_hash, size, files = hash_files(staged)
+        for name in files:
+            self.fs.put_file(str(staged / name), f"{uri}/{name}")
+        return StoredArtifact(uri=uri, size=size, content_hash=content_hash, files=files)
+
+    @staticmethod
+    def _describe(stored: StoredArtifact) -> dict[str, Any]:
+        return {"size": stored.size, "content_hash": stored.content_hash, "files": stored.files}
+
+    def write(self, uri: str, save: Save) -> StoredArtifact:
         self._inside(uri)
         if self.exists(uri):
             raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
         with tempfile.TemporaryDirectory(prefix="zenml-gcs-") as folder:
-            staged = Path(folder)
-            save(staged)
-            content_hash, size = hash_folder(staged)
-            files = sorted(path for path in staged.rglob("*") if path.is_file())
-            for path in files:
-                self.fs.put_file(str(path), f"{uri}/{path.relative_to(staged).as_posix()}")
+            save(Path(folder))
+            stored = self._upload(Path(folder), uri)
             if self.exists(uri):  # another writer finished first
                 raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
-            marker = {"size": size, "content_hash": content_hash, "files": len(files)}
-            self.fs.pipe_file(f"{uri}/{COMPLETE}", json.dumps(marker).encode())
-        return StoredArtifact(uri=uri, size=size, content_hash=content_hash)
+            self.fs.pipe_file(f"{uri}/{COMPLETE}", json.dumps(self._describe(stored)).encode())
+        return stored
+
+    def write_outputs(self, step_uri: str, saves: Mapping[str, Save]) -> dict[str, StoredArtifact]:
+        if not saves:
+            return {}
+        self._inside(step_uri)
+        group = f"{step_uri}/{OUTPUTS}"
+        if self.fs.exists(group) or any(self.exists(f"{step_uri}/{n}") for n in saves):
+            raise ArtifactStoreError(
+                f"step outputs at {step_uri} already exist; artifacts are write-once"
+            )
+        stored = {}
+        with tempfile.TemporaryDirectory(prefix="zenml-gcs-") as folder:
+            for name, save in saves.items():
+                staged = Path(folder) / check_name(name)
+                staged.mkdir()
+                save(staged)
+                stored[name] = self._upload(staged, f"{step_uri}/{name}")
+        if self.fs.exists(group):  # another writer finished first
+            raise ArtifactStoreError(
+                f"step outputs at {step_uri} already exist; artifacts are write-once"
+            )
+        markers = {name: self._describe(artifact) for name, artifact in stored.items()}
+        self.fs.pipe_file(group, json.dumps(markers).encode())  # the commit: one object
+        return stored
+
+    def check_files(self, uri: str, size: int) -> str | None:
+        marker = self._marker(self._inside(uri))
+        if marker is None:
+            return "its completion marker is gone"
+        listed = marker.get("files")
+        if not isinstance(listed, dict):  # written before file lists were recorded
+            return None if marker.get("size") == size else "its size differs from the record"
+        prefix = uri[len(PROTOCOL) :] + "/"
+        found = {
+            name[len(prefix) :]: info["size"]
+            for name, info in self.fs.find(uri, detail=True).items()
+        }
+        for name, expected in listed.items():
+            if name not in found:
+                return f"its file {name} is gone"
+            if found[name] != expected:
+                return f"its file {name} holds {found[name]} bytes, not {expected}"
+        return None
 
     def local_path(self, uri: str) -> Path:
         """A local copy of the artifact's files, downloaded on first use."""
-        try:
-            marker = json.loads(self.fs.cat_file(f"{self._inside(uri)}/{COMPLETE}"))
-        except FileNotFoundError:
-            raise ArtifactStoreError(f"no artifact at {uri}") from None
+        marker = self._marker(self._inside(uri))
+        if marker is None:
+            raise ArtifactStoreError(f"no artifact at {uri}")
         # Keyed by content too: a bucket emptied and written again must not hit old copies.
         key = hashlib.sha256(f"{uri}\n{marker['content_hash']}".encode()).hexdigest()[:32]
         cached = self.cache_folder / key
@@ -120,7 +186,7 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
             prefix = uri[len(PROTOCOL) :] + "/"
             for name in self.fs.find(uri):
                 relative = name[len(prefix) :]
-                if relative == COMPLETE:
+                if relative in (COMPLETE, OUTPUTS):
                     continue
                 target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
