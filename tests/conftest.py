@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,32 @@ def repo(git_repo: Path, plugins: PluginManager) -> Repository:
     """An initialized zenml repository at the root of ``git_repo``."""
     repository, _ = Repository.initialize(git_repo, plugins=plugins)
     return repository
+
+
+GOOD = """
+    from zenml_core.pipelines import pipeline
+    from zenml_core.steps import step
+
+
+    @step
+    def one() -> int:
+        return 1
+
+
+    @pipeline
+    def fine():
+        one()
+"""  # the smallest pipeline file: one step
+
+
+@pytest.fixture
+def project(git_repo: Path) -> Path:
+    """A repository with good.py, initialized, one run of it recorded (modules may
+    define a project of their own)."""
+    (git_repo / "good.py").write_text(textwrap.dedent(GOOD))
+    assert run_zenml("init", cwd=git_repo).returncode == 0
+    assert run_zenml("pipeline", "run", "good.py:fine", cwd=git_repo).returncode == 0
+    return git_repo
 
 
 class Cli:

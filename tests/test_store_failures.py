@@ -15,33 +15,9 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import run_zenml
+from conftest import GOOD, run_zenml
 
 from zenml_core.testing.services import service_missing
-
-GOOD = """
-    from zenml_core.pipelines import pipeline
-    from zenml_core.steps import step
-
-
-    @step
-    def one() -> int:
-        return 1
-
-
-    @pipeline
-    def fine():
-        one()
-"""
-
-
-@pytest.fixture
-def project(git_repo: Path) -> Path:
-    (git_repo / "good.py").write_text(textwrap.dedent(GOOD))
-    assert run_zenml("init", cwd=git_repo).returncode == 0
-    assert run_zenml("pipeline", "run", "good.py:fine", cwd=git_repo).returncode == 0
-    return git_repo
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
