@@ -41,19 +41,15 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
         import contextlib
         import os
 
+        # Never open an existing database file here: closing any descriptor of it releases
+        # every POSIX lock this process holds on it, SQLite's own included (a damaged header
+        # shows as SQLite's "file is not a database", see _describe_failure).
         if self.path.is_file():
-            self._check_header()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # The run record is the owner's: readable by nobody else (then the umask applies).
         with contextlib.suppress(FileExistsError):
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-
-    def _check_header(self) -> None:
-        with self.path.open("rb") as handle:
-            header = handle.read(16)
-        if header and header != b"SQLite format 3\x00":
-            raise MetadataStoreError(self._damaged("its header is not SQLite's"))
 
     def _damaged(self, problem: str) -> str:
         return (
