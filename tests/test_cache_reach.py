@@ -7,6 +7,7 @@ the pipeline again in a fresh process (as users do) and checks exactly which ste
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -173,8 +174,16 @@ def project(git_repo: Path) -> Path:
 
 
 def run_pipeline(project: Path) -> dict[str, object]:
+    # No bytecode cache: an edit that keeps a file's size within the same second would
+    # otherwise run the stale .pyc (Python's own cache, not zenml's).
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(
-        [sys.executable, "run.py"], cwd=project, capture_output=True, text=True, check=False
+        [sys.executable, "run.py"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     document: dict[str, object] = json.loads(result.stdout.splitlines()[-1])

@@ -8,7 +8,7 @@ from typing import Any
 
 from attrs import frozen
 
-from zenml_core.metadata_stores.sql import MetadataStoreError, SQLMetadataStore
+from zenml_core.metadata_stores.sql import SQLMetadataStore
 
 
 @frozen
