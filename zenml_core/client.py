@@ -179,7 +179,7 @@ class Artifact(_View[ArtifactRecord]):
         return self.client.step_run(self.record.producer_id)
 
     def load(self) -> Any:
-        from zenml_core.orchestrators.step_runner import load_artifact
+        from zenml_core.artifacts import load_artifact
 
         return load_artifact(self.client.stack.artifact_store, self.record)
 

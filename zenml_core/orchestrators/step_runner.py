@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from zenml_core.artifacts import load_artifact, unusable_reason
 from zenml_core.caching import cache_key, code_parts, key_parts, warn_unhashed
 from zenml_core.materializers.registry import (
     MaterializerRegistry,
@@ -30,7 +31,6 @@ from zenml_core.pipelines.spec import PipelineSpec, StepSpec
 from zenml_core.steps.base import BaseStep
 from zenml_core.steps.context import StepContext, running
 from zenml_core.steps.signature import SINGLE_OUTPUT, runtime_class
-from zenml_core.utils.imports import import_object
 from zenml_core.utils.source import load_source
 
 if TYPE_CHECKING:
@@ -167,59 +167,6 @@ def _write_outputs(
         )
         for name, value in values.items()
     ]
-
-
-def verified_path(store: Any, artifact: ArtifactRecord) -> Path:
-    """The artifact's local folder, after checking its size and content hash against the
-    record (before any materializer, pickle above all, reads a byte of it)."""
-    from zenml_core.artifact_stores.base import ArtifactIntegrityError
-    from zenml_core.utils.hashing import hash_folder
-
-    folder = Path(store.local_path(artifact.uri))
-    if not folder.is_dir():
-        raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone")
-    found, size = hash_folder(folder)
-    if found != artifact.content_hash or size != artifact.size:
-        raise ArtifactIntegrityError(
-            f"{_name(artifact)} changed after it was written: recorded {artifact.content_hash} "
-            f"({artifact.size} bytes), found {found} ({size} bytes); run the producing step "
-            "again (`zenml runs resume`, or a run with caching off)"
-        )
-    return folder
-
-
-def _name(artifact: ArtifactRecord) -> str:
-    return f"artifact {artifact.id} (output {artifact.output_name!r}) at {artifact.uri}"
-
-
-def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) -> Any:
-    """Read an artifact's value with the materializer that wrote it, once verified."""
-    materializer = load_materializer(artifact.materializer.partition("@")[0])
-    data_type: Any = runtime_class(annotation) if annotation is not None else None
-    if data_type is None:
-        try:
-            data_type = import_object(artifact.type, what="artifact type")
-        except Exception:
-            data_type = object
-    return materializer().load(verified_path(store, artifact), data_type)
-
-
-def unusable_reason(store: Any, outputs: dict[str, ArtifactRecord]) -> str | None:
-    """Why cached ``outputs`` cannot be reused with this artifact store, or None.
-
-    A cached result is usable when it lies inside the active store's location and every file
-    is there with its recorded size (hashes are checked when a value is loaded).
-    """
-    for name, artifact in sorted(outputs.items()):
-        if not store.contains(artifact.uri):
-            return (
-                f"cached output {name!r} is at {artifact.uri}, outside the active artifact "
-                f"store {store.name!r} ({store.uri()})"
-            )
-        problem = store.check_files(artifact.uri, artifact.size)
-        if problem is not None:
-            return f"cached output {name!r} at {artifact.uri} cannot be used: {problem}"
-    return None
 
 
 def step_cache_parts(

@@ -33,8 +33,9 @@ def plan_reuse(
     A step recorded with another recipe of the cache key cannot be checked: it runs again,
     and ``reporter`` says so.
     """
+    from zenml_core.artifacts import unusable_reason
     from zenml_core.caching import CACHE_KEY_VERSION
-    from zenml_core.orchestrators.step_runner import instantiate, step_cache_key, unusable_reason
+    from zenml_core.orchestrators.step_runner import instantiate, step_cache_key
 
     metadata = stack.metadata_store
     reusable = {

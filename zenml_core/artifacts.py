@@ -1,0 +1,66 @@
+"""Reading artifacts back, verified: a value is loaded only once its files match the record
+(size and content hash), and a cached result is reused only if the active artifact store
+holds it intact. The one place both checks live, for the step runner, the client and resume.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from zenml_core.artifact_stores.base import ArtifactIntegrityError
+from zenml_core.materializers.registry import load_materializer
+from zenml_core.metadata_stores.records import ArtifactRecord
+from zenml_core.steps.signature import runtime_class
+from zenml_core.utils.hashing import hash_folder
+from zenml_core.utils.imports import import_object
+
+
+def verified_path(store: Any, artifact: ArtifactRecord) -> Path:
+    """The artifact's local folder, after checking its size and content hash against the
+    record (before any materializer, pickle above all, reads a byte of it)."""
+    folder = Path(store.local_path(artifact.uri))
+    if not folder.is_dir():
+        raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone")
+    found, size = hash_folder(folder)
+    if found != artifact.content_hash or size != artifact.size:
+        raise ArtifactIntegrityError(
+            f"{_name(artifact)} changed after it was written: recorded {artifact.content_hash} "
+            f"({artifact.size} bytes), found {found} ({size} bytes); run the producing step "
+            "again (`zenml runs resume`, or a run with caching off)"
+        )
+    return folder
+
+
+def _name(artifact: ArtifactRecord) -> str:
+    return f"artifact {artifact.id} (output {artifact.output_name!r}) at {artifact.uri}"
+
+
+def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) -> Any:
+    """Read an artifact's value with the materializer that wrote it, once verified."""
+    materializer = load_materializer(artifact.materializer.partition("@")[0])
+    data_type: Any = runtime_class(annotation) if annotation is not None else None
+    if data_type is None:
+        try:
+            data_type = import_object(artifact.type, what="artifact type")
+        except Exception:
+            data_type = object
+    return materializer().load(verified_path(store, artifact), data_type)
+
+
+def unusable_reason(store: Any, outputs: dict[str, ArtifactRecord]) -> str | None:
+    """Why cached ``outputs`` cannot be reused with this artifact store, or None.
+
+    A cached result is usable when it lies inside the active store's location and every file
+    is there with its recorded size (hashes are checked when a value is loaded).
+    """
+    for name, artifact in sorted(outputs.items()):
+        if not store.contains(artifact.uri):
+            return (
+                f"cached output {name!r} is at {artifact.uri}, outside the active artifact "
+                f"store {store.name!r} ({store.uri()})"
+            )
+        problem = store.check_files(artifact.uri, artifact.size)
+        if problem is not None:
+            return f"cached output {name!r} at {artifact.uri} cannot be used: {problem}"
+    return None
