@@ -113,3 +113,32 @@ def test_the_compile_command_writes_yaml_without_running(
     ]
     runs = run("runs", "list", "--output", "json")
     assert json.loads(runs.stdout) == []  # nothing ran
+
+
+def test_a_secret_of_the_stack_is_not_in_the_compiled_yaml(
+    tmp_path: Path, docker_client: Any, wheelhouse: Path
+) -> None:
+    from conftest import BASE_IMAGE
+
+    planted = "planted-kfp-S3cret-41d0"
+    root = tmp_path / "project"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    shutil.copy(Path(__file__).with_name("settings_pipeline.py"), root / "pipeline.py")
+    zenml = str(Path(sys.executable).with_name("zenml"))
+
+    def run(*args: str) -> str:
+        result = subprocess.run([zenml, *args], cwd=root, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout + result.stderr
+
+    run("init")
+    run("orchestrator", "register", "kfp", "--flavor", "kubeflow", "--local=true",
+        f"--base_image={BASE_IMAGE}", f"--wheelhouse={wheelhouse}")  # fmt: skip
+    printed = run("metadata-store", "register", "team", "--flavor", "mysql", "--database=zenml",
+                  f"--password={planted}")  # fmt: skip
+    run("stack", "register", "k", "-a", "default", "-m", "team", "-o", "kfp", "--set")
+    printed += run("kubeflow", "compile", "pipeline.py:configured", "--output", "c.yaml")
+    compiled = (root / "c.yaml").read_text()
+    assert '"flavor": "mysql"' in compiled  # the stack document is there, without the secret
+    assert planted not in compiled and planted not in printed
