@@ -30,8 +30,9 @@ def docker_with_base_image() -> Any:
     return client
 
 
-def build_wheelhouse(folder: Path, projects: list[Path]) -> Path:
-    """Wheels of ``projects`` (source folders) and all their dependencies, in ``folder``."""
+def build_wheelhouse(folder: Path, projects: list[str | Path]) -> Path:
+    """Wheels of ``projects`` (source folders, with extras as ``"folder[extra]"``) and all
+    their dependencies, in ``folder``."""
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder),
          *map(str, projects)],

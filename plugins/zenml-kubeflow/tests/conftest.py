@@ -23,5 +23,6 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     plugins = REPOSITORY / "plugins"
     return build_wheelhouse(
         tmp_path_factory.mktemp("wheelhouse"),
-        [REPOSITORY, plugins / "zenml-docker", plugins / "zenml-kubeflow"],
+        # the mysql extra: a stack with a MySQL store (the secrets test) builds its image too
+        [f"{REPOSITORY}[mysql]", plugins / "zenml-docker", plugins / "zenml-kubeflow"],
     )
