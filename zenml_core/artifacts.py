@@ -20,9 +20,10 @@ def verified_path(store: Any, artifact: ArtifactRecord) -> Path:
     """The artifact's local folder, after checking its size and content hash against the
     record (before any materializer, pickle above all, reads a byte of it)."""
     folder = Path(store.local_path(artifact.uri))
-    if not folder.is_dir():
-        raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone")
-    found, size = hash_folder(folder)
+    try:
+        found, size = hash_folder(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone") from None
     if found != artifact.content_hash or size != artifact.size:
         raise ArtifactIntegrityError(
             f"{_name(artifact)} changed after it was written: recorded {artifact.content_hash} "

@@ -152,9 +152,11 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         final = self.local_path(step_uri)
         staging = self.path / STAGING / final.relative_to(self.path)
         try:
-            if staging.exists():  # an earlier attempt at this step of this run died
+            try:
+                staging.mkdir(parents=True)
+            except FileExistsError:  # an earlier attempt at this step of this run died
                 shutil.rmtree(staging)
-            staging.mkdir(parents=True)
+                staging.mkdir()
         except OSError as exc:
             raise ArtifactStoreError(
                 f"cannot write the outputs of {step_uri}: {exc.strerror} ({exc.filename})"

@@ -30,10 +30,24 @@ def hash_text(*parts: str) -> str:
 ARTIFACT_MANIFEST = ".zenml-artifact.json"
 
 
-def _content_files(folder: Path) -> list[Path]:
-    return sorted(
-        path for path in folder.rglob("*") if path.is_file() and path.name != ARTIFACT_MANIFEST
-    )
+def _content_files(folder: Path) -> list[tuple[str, ...]]:
+    """Relative paths (as parts, in ``sorted(Path)`` order) of the files below ``folder``.
+
+    ``os.scandir`` knows each entry's type without a ``stat`` per file, which matters on the
+    hot path: every step output is hashed when written and again when read.
+    """
+    found: list[tuple[str, ...]] = []
+
+    def walk(directory: str, prefix: tuple[str, ...]) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, (*prefix, entry.name))
+                elif entry.is_file() and (prefix or entry.name != ARTIFACT_MANIFEST):
+                    found.append((*prefix, entry.name))
+
+    walk(str(folder), ())
+    return sorted(found)
 
 
 def hash_folder(folder: Path) -> tuple[str, int]:
@@ -49,16 +63,20 @@ def hash_files(folder: Path) -> tuple[str, int, dict[str, int]]:
     digest = xxhash.xxh3_128()
     total = 0
     sizes: dict[str, int] = {}
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    for path in _content_files(folder):
-        relative = path.relative_to(folder).as_posix()
+    buffer: bytearray | None = None  # for large files only: small ones are read whole
+    for parts in _content_files(folder):
+        relative = "/".join(parts)
         name = relative.encode("utf-8")
-        with path.open("rb", buffering=0) as handle:
+        with open(folder.joinpath(*parts), "rb", buffering=0) as handle:
             size = os.fstat(handle.fileno()).st_size
             digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
-            while read := handle.readinto(buffer):
-                digest.update(view[:read])
+            if size <= _CHUNK:
+                digest.update(handle.read())
+            else:
+                buffer = bytearray(_CHUNK) if buffer is None else buffer
+                view = memoryview(buffer)
+                while read := handle.readinto(buffer):
+                    digest.update(view[:read])
         sizes[relative] = size
         total += size
     return f"{ALGORITHM}:{digest.hexdigest()}", total, sizes
