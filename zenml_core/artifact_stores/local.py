@@ -237,7 +237,9 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
     def write_manifest(self, uri: str, document: dict[str, Any]) -> None:
         folder = self.local_path(uri)
         temporary = self._temporary_file()
-        temporary.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
+        temporary.write_text(
+            json.dumps(document, separators=(",", ":"), default=str), encoding="utf-8"
+        )
         _rename_into(temporary, folder / MANIFEST, replace=True)
 
     def manifest_folders(self) -> list[str]:

@@ -200,7 +200,7 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
         return cached
 
     def write_manifest(self, uri: str, document: dict[str, Any]) -> None:
-        data = json.dumps(document, indent=1, default=str).encode()
+        data = json.dumps(document, separators=(",", ":"), default=str).encode()
         self.fs.pipe_file(f"{self._inside(uri)}/{MANIFEST}", data)
 
     def read_manifest(self, uri: str) -> dict[str, Any]:
