@@ -104,6 +104,30 @@ def test_an_implementation_with_a_wrong_argument_fails_at_register(plugins: Plug
         plugins.register(Typo(), name="typo", distribution="zenml-typo")
 
 
+def test_a_misspelled_hook_is_an_error_naming_plugin_and_hook(plugins: PluginManager) -> None:
+    class Misspelled:
+        @hookimpl
+        def zenml_register_orchestrator(self, registry: Any) -> None:  # the s is missing
+            registry.add("never", implementation="x:Y", config="x:Z")
+
+    with pytest.raises(PluginError) as caught:
+        plugins.register(Misspelled(), name="misspelled", distribution="zenml-misspelled")
+    assert str(caught.value) == (
+        "plugin 'misspelled' from zenml-misspelled: implements zenml_register_orchestrator, "
+        "which is not a zenml hook (did you mean zenml_register_orchestrators?)"
+    )
+    assert "misspelled" not in {info.name for info in plugins.plugins}  # not loaded
+    assert "never" not in {f.name for f in plugins.registry.flavors(ComponentKind.ORCHESTRATOR)}
+
+    class Optional:
+        @hookimpl(optionalhook=True)
+        def zenml_some_future_hook(self) -> None:
+            pass
+
+    plugins.register(Optional(), name="optional")  # declared optional: accepted
+    plugins.unregister("optional")
+
+
 def test_two_distributions_registering_one_flavor_is_an_error_naming_both(
     plugins: PluginManager,
 ) -> None:

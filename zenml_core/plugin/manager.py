@@ -95,9 +95,30 @@ class PluginManager:
             raise PluginError(f"plugin {name or plugin!r} from {distribution}: {detail}") from exc
         if registered is None:  # blocked
             raise PluginError(f"plugin {name!r} is blocked")
+        unknown = self._unknown_hooks(plugin)
+        if unknown:
+            self._pm.unregister(name=registered)
+            raise PluginError(f"plugin {registered!r} from {distribution}: {unknown}")
         self._plugins[registered] = PluginInfo(registered, distribution, version, "loaded")
         self._registry = None
         return registered
+
+    def _unknown_hooks(self, plugin: object) -> str | None:
+        """What ``check_pending`` would find for this plugin: an implementation of a hook
+        that does not exist (a misspelling would otherwise be ignored in silence)."""
+        import difflib
+
+        known = [name for name in dir(spec) if name.startswith("zenml_")]
+        problems = []
+        for caller in self._pm.get_hookcallers(plugin) or []:
+            if caller.has_spec():
+                continue
+            if all(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin):
+                continue
+            close = difflib.get_close_matches(caller.name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"implements {caller.name}, which is not a zenml hook{hint}")
+        return "; ".join(problems) or None
 
     def unregister(self, name: str) -> None:
         """Remove a plugin registered under ``name`` (tests register ad-hoc plugins this way)."""
