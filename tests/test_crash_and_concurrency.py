@@ -96,7 +96,9 @@ def test_a_killed_run_is_shown_failed_leaves_no_partial_artifact_and_resumes(
     assert steps["slow"]["status"] == "failed" and steps["slow"]["outputs"] == {}
     assert "finish" not in steps
     run_folder = project / ".zen" / "artifacts" / "crashy" / shown["id"]  # type: ignore[index]
-    assert sorted(p.name for p in run_folder.iterdir()) == ["prepare"]  # nothing of "slow"
+    # nothing of "slow"; the run manifest is the one written when the run opened
+    assert sorted(p.name for p in run_folder.iterdir()) == ["manifest.json", "prepare"]
+    assert json.loads((run_folder / "manifest.json").read_text())["status"] == "running"
 
     resumed = run_zenml("runs", "resume", name, cwd=project)
     assert resumed.returncode == 0, resumed.stderr
@@ -261,3 +263,33 @@ def test_resume_runs_steps_recorded_with_another_cache_key_recipe_again(project:
     shown = zenml_json("runs", "show", newest["name"], cwd=project)
     statuses = {s["step"]: s["status"] for s in shown["steps"]}  # type: ignore[index]
     assert statuses == {"prepare": "completed", "slow": "completed", "finish": "completed"}
+
+
+def test_a_killed_run_comes_back_from_a_rebuild_whole_and_a_damaged_manifest_is_skipped(
+    project: Path,
+) -> None:
+    name = kill_during_slow_step(project)
+    killed_id = shown_id(project, name)
+    assert subprocess.run([sys.executable, "pipeline.py", "y"], cwd=project).returncode == 0
+    assert subprocess.run([sys.executable, "pipeline.py", "z"], cwd=project).returncode == 0
+    before = zenml_json("runs", "list", cwd=project)
+    assert isinstance(before, list) and len(before) == 3
+    damaged = project / ".zen" / "artifacts" / "crashy" / before[0]["id"] / "manifest.json"
+    damaged.write_text(damaged.read_text()[:100])  # the newest run's manifest, truncated
+
+    (project / ".zen" / "metadata.db").rename(project / "lost.db")
+    rebuilt = run_zenml("metadata", "rebuild", cwd=project)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"the manifest in {damaged.parent} is damaged (" in rebuilt.stderr
+    assert "skipped" in rebuilt.stderr
+    runs = zenml_json("runs", "list", cwd=project)
+    assert isinstance(runs, list)
+    killed = next(run for run in runs if run["id"] == killed_id)
+    shown = zenml_json("runs", "show", killed["name"], cwd=project)
+    assert isinstance(shown, dict)
+    assert shown["status"] == "failed" and shown["error"].startswith("orphaned")
+    assert shown["parameters"] == {"label": "x"}  # from the manifest written at the start
+    assert [s["step"] for s in shown["steps"]] == ["prepare"]
+    resumed = run_zenml("runs", "resume", killed["name"], cwd=project)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "[prepare] reused" in resumed.stdout

@@ -35,16 +35,39 @@ class RebuildReport:
     problems: list[str] = field(factory=list)
 
 
-def _run_documents(store: BaseArtifactStore[Any]) -> list[dict[str, Any]]:
-    """One document per run, from its run manifest or, failing that, its step manifests."""
+ORPHANED = "orphaned: the run never closed; rebuilt from the manifests of its steps"
+
+
+def _run_documents(store: BaseArtifactStore[Any], problems: list[str]) -> list[dict[str, Any]]:
+    """One document per run, from its run manifest or, failing that, its step manifests.
+
+    A run that never closed has the manifest written when it opened (spec, stack, git state,
+    no steps): its steps come from their own manifests and it ends ``failed``. A manifest
+    that cannot be read is skipped with a problem naming it; the rest is rebuilt.
+    """
     runs: dict[str, dict[str, Any]] = {}
     orphan_steps: dict[str, list[dict[str, Any]]] = {}
     for folder in store.manifest_folders():
-        document = store.read_manifest(folder)
+        try:
+            document = store.read_manifest(folder)
+            run_id = document["run_id"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            problems.append(f"the manifest in {folder} is damaged ({exc}); skipped")
+            continue
         if "steps" in document:
-            runs[document["run_id"]] = document
+            runs[run_id] = document
         else:
-            orphan_steps.setdefault(document["run_id"], []).append(document)
+            orphan_steps.setdefault(run_id, []).append(document)
+    for run_id, document in runs.items():
+        if document.get("status") == RunStatus.RUNNING:  # opened, never closed
+            steps = orphan_steps.get(run_id, [])
+            ends = [step["ended_at"] for step in steps if step.get("ended_at")]
+            document.update(
+                status=RunStatus.FAILED,
+                error=ORPHANED,
+                ended_at=max(ends, default=document["started_at"]),
+                steps=steps,
+            )
     for run_id, steps in orphan_steps.items():
         if run_id in runs:
             continue
@@ -54,7 +77,7 @@ def _run_documents(store: BaseArtifactStore[Any]) -> list[dict[str, Any]]:
             "name": first.get("run_name") or f"{first['pipeline']}-{run_id[:6]}",
             "pipeline": first["pipeline"],
             "status": RunStatus.FAILED,
-            "error": "orphaned: the run never closed; rebuilt from the manifests of its steps",
+            "error": ORPHANED,
             "started_at": first["started_at"],
             "ended_at": max(step["ended_at"] for step in steps),
             "git_commit": None,
@@ -133,7 +156,7 @@ def rebuild(
     report = RebuildReport()
     step_ids: dict[int, int] = {}
     artifact_ids: dict[str, int] = {}
-    for document in _run_documents(artifact_store):
+    for document in _run_documents(artifact_store, report.problems):
         for step in document["steps"]:
             step.setdefault("run_name", document["name"])
         drop_untrusted_outputs(document["steps"], accept_materializer, report.problems)

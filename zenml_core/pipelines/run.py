@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from zenml_core.config.secrets import public_settings
 from zenml_core.errors import ZenMLError
-from zenml_core.metadata_stores.records import RunStatus, StepStatus
+from zenml_core.metadata_stores.records import RunRecord, RunStatus, StepStatus
 
 if TYPE_CHECKING:
     from zenml_core.client import PipelineRun
@@ -82,18 +82,26 @@ def close_run(
     With the step manifests beside each step's outputs, it lets the metadata store be rebuilt
     from the artifact store alone.
     """
+    stack.metadata_store.finish_run(run_id, status, error)
+    stack.artifact_store.clean_staging(lambda staged_run: staged_run != run_id)  # now empty
+    write_run_manifest(stack, spec, stack.metadata_store.get_run(run_id), outcomes)
+
+
+def write_run_manifest(
+    stack: Stack, spec: PipelineSpec, record: RunRecord, outcomes: list[StepOutcome]
+) -> None:
+    """``<pipeline>/<run id>/manifest.json``: the run record and its step runs. Written when
+    the run opens (status ``running``, no steps: a run killed later still comes back from a
+    rebuild with its spec, stack and git state) and again when it closes."""
     from zenml_core.orchestrators.step_runner import describe_outcome
 
-    stack.metadata_store.finish_run(run_id, status, error)
-    record = stack.metadata_store.get_run(run_id)
     store = stack.artifact_store
-    store.clean_staging(lambda staged_run: staged_run != run_id)  # this run's, now empty
     document = {
-        "run_id": run_id,
+        "run_id": record.id,
         "name": record.name,
         "pipeline": spec.name,
-        "status": status,
-        "error": error,
+        "status": record.status,
+        "error": record.error,
         "started_at": record.started_at.isoformat(),
         "ended_at": record.ended_at.isoformat() if record.ended_at else None,
         "git_commit": record.git_commit,
@@ -109,7 +117,7 @@ def close_run(
         "steps": [describe_outcome(outcome) for outcome in outcomes],
     }
     try:
-        store.write_manifest(store.uri(spec.name, run_id), document)
+        store.write_manifest(store.uri(spec.name, record.id), document)
     except (OSError, ZenMLError) as exc:
         # The record is complete; only the rebuild basis is missing. Never let this hide
         # how the run itself ended (a read-only artifact store fails the steps first).
@@ -185,6 +193,7 @@ def run(
         resumed_from=resumed_from,
     )
     _clean_staging(stack)
+    write_run_manifest(stack, spec, record, [])
     context = RunContext(
         spec=spec,
         run_id=run_id,
