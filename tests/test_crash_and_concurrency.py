@@ -293,3 +293,8 @@ def test_a_killed_run_comes_back_from_a_rebuild_whole_and_a_damaged_manifest_is_
     resumed = run_zenml("runs", "resume", killed["name"], cwd=project)
     assert resumed.returncode == 0, resumed.stderr
     assert "[prepare] reused" in resumed.stdout
+    # the run whose manifest was damaged comes back from the manifests of the steps it ran
+    # (only `finish`: its label changed), without a spec, and still shows
+    newest = next(run for run in runs if run["id"] == before[0]["id"])
+    shown = zenml_json("runs", "show", newest["name"], cwd=project)
+    assert isinstance(shown, dict) and [s["step"] for s in shown["steps"]] == ["finish"]

@@ -94,7 +94,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
     record = run.record
     upstream = {
         step["name"]: sorted({wire["step"] for wire in step["inputs"].values()})
-        for step in record.spec["steps"]
+        for step in record.spec.get("steps", [])  # empty for runs rebuilt without a spec
     }
     steps = []
     for step in run.steps.values():
