@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from zenml_core.artifact_stores.base import ArtifactStoreError
 from zenml_core.artifact_stores.local import LocalArtifactStore, LocalArtifactStoreConfig
+from zenml_core.errors import ArtifactStoreError
 
 
 @pytest.fixture

@@ -19,11 +19,10 @@ import sample_steps
 from conftest import Cli, run_zenml
 from sample_steps import arithmetic
 
-from zenml_core.artifact_stores.base import ArtifactIntegrityError
 from zenml_core.client import Client
+from zenml_core.errors import ArtifactIntegrityError, PipelineRunFailedError
 from zenml_core.metadata_stores.rebuild import drop_untrusted_outputs, trusted_materializers
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 

@@ -164,7 +164,8 @@ def test_names_that_could_escape_the_artifact_store(project: Path, name: str) ->
 
 
 def test_an_output_name_is_checked_too(project: Path) -> None:
-    from zenml_core.pipelines.spec import PipelineDefinitionError, PipelineSpec
+    from zenml_core.errors import PipelineDefinitionError
+    from zenml_core.pipelines.spec import PipelineSpec
 
     spec = {
         "name": "p",

@@ -12,8 +12,8 @@ from sample_steps import arithmetic, half_broken, side_by_side
 
 from zenml_core import hookimpl
 from zenml_core.client import Client
+from zenml_core.errors import PipelineRunFailedError
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import mysql_settings, reset_mysql
 
-from zenml_core.metadata_stores.base import BaseMetadataStore, MetadataNotFoundError
+from zenml_core.errors import MetadataNotFoundError
+from zenml_core.metadata_stores.base import BaseMetadataStore
 from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
 from zenml_core.metadata_stores.schema import SCHEMA_VERSION
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig

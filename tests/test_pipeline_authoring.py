@@ -8,12 +8,12 @@ import pytest
 import sample_steps
 from sample_steps import arithmetic, halves, numbers, total
 
+from zenml_core.errors import PipelineDefinitionError, StepDefinitionError
 from zenml_core.pipelines import pipeline
 from zenml_core.pipelines.config import RunConfig, StepRunConfig
-from zenml_core.pipelines.spec import PipelineDefinitionError, PipelineSpec
+from zenml_core.pipelines.spec import PipelineSpec
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.steps import step
-from zenml_core.steps.signature import StepDefinitionError
 
 
 def test_the_spec_captures_steps_wiring_parameters_and_outputs(plugins: PluginManager) -> None:

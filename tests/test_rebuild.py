@@ -12,11 +12,11 @@ import sample_steps
 from conftest import Cli
 from sample_steps import arithmetic, half_broken
 
+from zenml_core.errors import PipelineRunFailedError, RebuildError
 from zenml_core.metadata_stores.base import BaseMetadataStore
-from zenml_core.metadata_stores.rebuild import RebuildError, rebuild, trusted_materializers
+from zenml_core.metadata_stores.rebuild import rebuild, trusted_materializers
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 from zenml_core.stack.builder import load_stack

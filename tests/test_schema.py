@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from zenml_core.errors import SchemaVersionError
 from zenml_core.metadata_stores.schema import SCHEMA_VERSION
-from zenml_core.metadata_stores.sql import SchemaVersionError
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metadata-schema-1.db"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zenml_core.artifact_stores.base import ArtifactIntegrityError
+from zenml_core.errors import ArtifactIntegrityError
 from zenml_core.materializers.registry import load_materializer
 from zenml_core.metadata_stores.records import ArtifactRecord
 from zenml_core.steps.signature import runtime_class

@@ -1,4 +1,15 @@
-"""The one error hierarchy. Every message names the thing that is wrong and how to fix it."""
+"""The one error hierarchy. Every message names the thing that is wrong and how to fix it.
+
+Every public error class lives here, so `from zenml_core.errors import ...` finds each one
+(the modules that raise them import them from here).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zenml_core.client import PipelineRun
 
 
 class ZenMLError(Exception):
@@ -27,6 +38,70 @@ class UnknownFlavorError(ZenMLError):
 
 class StackError(ZenMLError):
     """A stack or component operation is not allowed (unknown name, still in use, active)."""
+
+
+class ArtifactStoreError(ZenMLError):
+    """An artifact URI is invalid, outside the store, missing, or already written."""
+
+
+class ArtifactIntegrityError(ArtifactStoreError):
+    """An artifact's files are not what was recorded when it was written."""
+
+
+class MetadataNotFoundError(ZenMLError):
+    """A run, step run or artifact asked for does not exist."""
+
+
+class MetadataStoreError(ZenMLError):
+    """The database cannot be used (damaged, full, read-only, unreachable)."""
+
+
+class SchemaVersionError(ZenMLError):
+    """The database was written by a newer zenml-core."""
+
+
+class RebuildError(ZenMLError):
+    """The target store is not empty, or not a SQL store."""
+
+
+class NotMaterializableError(ZenMLError):
+    """This materializer cannot store this particular value (the registry then falls back)."""
+
+
+class NameTooLongError(ZenMLError):
+    """A pipeline, step or output name is longer than MAX_NAME_LENGTH characters."""
+
+
+class PipelineDefinitionError(ZenMLError):
+    """A pipeline's DAG is invalid: a cycle, an unknown step or output, a bad wiring."""
+
+
+class PipelineNotFoundError(ZenMLError):
+    """``FILE.py:FUNC`` does not name a pipeline."""
+
+
+class PipelineRunFailedError(ZenMLError):
+    """A run ended ``failed``; ``run`` is its record (see ``zenml runs show``)."""
+
+    def __init__(self, message: str, run: PipelineRun) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+class ResumeError(ZenMLError):
+    """A run cannot be resumed (still running, completed, or its code changed)."""
+
+
+class StepDefinitionError(ZenMLError):
+    """A step's signature cannot be used (unresolvable annotation, *args, ...)."""
+
+
+class StepExecutionError(ZenMLError):
+    """The user's step code (or its outputs) failed; the message is one line."""
+
+
+class SourceError(ZenMLError):
+    """An object cannot be named by an importable source, or a source cannot be loaded."""
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:

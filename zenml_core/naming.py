@@ -5,13 +5,9 @@ keeps it)."""
 
 from __future__ import annotations
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import NameTooLongError
 
 MAX_NAME_LENGTH = 100
-
-
-class NameTooLongError(ZenMLError):
-    """A pipeline, step or output name is longer than MAX_NAME_LENGTH characters."""
 
 
 def check_length(what: str, name: str) -> str:

@@ -9,14 +9,10 @@ from typing import Any, ClassVar, TypeVar
 
 from attrs import field, frozen
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import ArtifactStoreError
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 ConfigT = TypeVar("ConfigT")
-
-
-class ArtifactStoreError(ZenMLError):
-    """An artifact URI is invalid, outside the store, missing, or already written."""
 
 
 @frozen
@@ -27,10 +23,6 @@ class StoredArtifact:
     size: int
     content_hash: str
     files: dict[str, int] = field(factory=dict)  # each file's size, by path in the artifact
-
-
-class ArtifactIntegrityError(ArtifactStoreError):
-    """An artifact's files are not what was recorded when it was written."""
 
 
 Save = Callable[[Path], None]

@@ -15,13 +15,8 @@ from typing import Any
 
 from attrs import frozen
 
-from zenml_core.artifact_stores.base import (
-    ArtifactStoreError,
-    BaseArtifactStore,
-    Save,
-    StoredArtifact,
-    check_name,
-)
+from zenml_core.artifact_stores.base import BaseArtifactStore, Save, StoredArtifact, check_name
+from zenml_core.errors import ArtifactStoreError
 from zenml_core.utils.hashing import ARTIFACT_MANIFEST, hash_files
 
 MANIFEST = "manifest.json"

@@ -5,12 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from zenml_core.errors import ZenMLError
-
-
-class NotMaterializableError(ZenMLError):
-    """This materializer cannot store this particular value (the registry then falls back)."""
-
 
 class BaseMaterializer:
     """Writes a value into an (empty, temporary) artifact folder and reads it back.

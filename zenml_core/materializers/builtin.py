@@ -8,7 +8,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from zenml_core.materializers.base import BaseMaterializer, NotMaterializableError
+from zenml_core.errors import NotMaterializableError
+from zenml_core.materializers.base import BaseMaterializer
 
 _EXACT_TYPES = (bool, int, float, str, type(None), list, dict, tuple)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zenml_core.materializers.base import BaseMaterializer, NotMaterializableError
+from zenml_core.errors import NotMaterializableError
+from zenml_core.materializers.base import BaseMaterializer
 
 
 class NumpyMaterializer(BaseMaterializer):

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zenml_core.materializers.base import BaseMaterializer, NotMaterializableError
+from zenml_core.errors import NotMaterializableError
+from zenml_core.materializers.base import BaseMaterializer
 
 _SERIES_COLUMN = "__series__"
 

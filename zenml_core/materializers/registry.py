@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from zenml_core.materializers.base import BaseMaterializer, NotMaterializableError
+from zenml_core.errors import NotMaterializableError
+from zenml_core.materializers.base import BaseMaterializer
 from zenml_core.plugin.registry import MaterializerEntry
 from zenml_core.utils.imports import import_object
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar, TypeVar
 
-from zenml_core.errors import ZenMLError
 from zenml_core.metadata_stores.records import (
     ArtifactRecord,
     NewArtifact,
@@ -16,10 +15,6 @@ from zenml_core.metadata_stores.records import (
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 ConfigT = TypeVar("ConfigT")
-
-
-class MetadataNotFoundError(ZenMLError):
-    """A run, step run or artifact asked for does not exist."""
 
 
 class BaseMetadataStore(StackComponent[ConfigT]):

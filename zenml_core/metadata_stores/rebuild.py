@@ -18,13 +18,9 @@ from typing import Any
 from attrs import define, field
 
 from zenml_core.artifact_stores.base import BaseArtifactStore
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import RebuildError
 from zenml_core.metadata_stores.records import RunStatus
 from zenml_core.metadata_stores.sql import SQLMetadataStore
-
-
-class RebuildError(ZenMLError):
-    """The target store is not empty, or not a SQL store."""
 
 
 @define

@@ -15,8 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
-from zenml_core.errors import ZenMLError
-from zenml_core.metadata_stores.base import BaseMetadataStore, MetadataNotFoundError
+from zenml_core.errors import (
+    MetadataNotFoundError,
+    MetadataStoreError,
+    SchemaVersionError,
+    ZenMLError,
+)
+from zenml_core.metadata_stores.base import BaseMetadataStore
 from zenml_core.metadata_stores.records import (
     ArtifactRecord,
     NewArtifact,
@@ -89,14 +94,6 @@ def _zenml_version() -> str:
     from zenml_core import __version__
 
     return __version__
-
-
-class MetadataStoreError(ZenMLError):
-    """The database cannot be used (damaged, full, read-only, unreachable)."""
-
-
-class SchemaVersionError(ZenMLError):
-    """The database was written by a newer zenml-core."""
 
 
 ORPHAN_AFTER = datetime.timedelta(seconds=60)  # six missed heartbeats

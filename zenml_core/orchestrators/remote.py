@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from zenml_core.artifact_stores.base import ArtifactStoreError
+from zenml_core.errors import ArtifactStoreError
 from zenml_core.metadata_stores.records import RunStatus, StepStatus
 
 if TYPE_CHECKING:

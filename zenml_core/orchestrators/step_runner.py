@@ -20,6 +20,7 @@ from attrs import field, frozen
 
 from zenml_core.artifacts import load_artifact, unusable_reason
 from zenml_core.caching import cache_key, code_parts, key_parts, warn_unhashed
+from zenml_core.errors import StepExecutionError
 from zenml_core.materializers.registry import (
     MaterializerRegistry,
     load_materializer,
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.stack.stack import Stack
-
-
-class StepExecutionError(Exception):
-    """The user's step code (or its outputs) failed; the message is one line."""
 
 
 @frozen

@@ -14,15 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
-from zenml_core.pipelines.spec import (
-    InputSpec,
-    OutputSpec,
-    PipelineDefinitionError,
-    PipelineSpec,
-    StepSettings,
-    StepSpec,
-)
+from zenml_core.pipelines.spec import InputSpec, OutputSpec, PipelineSpec, StepSettings, StepSpec
 from zenml_core.steps.signature import is_compatible, type_name
 from zenml_core.utils.source import remember
 

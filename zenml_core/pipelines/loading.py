@@ -6,12 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import PipelineNotFoundError
 from zenml_core.pipelines.pipeline import Pipeline
-
-
-class PipelineNotFoundError(ZenMLError):
-    """``FILE.py:FUNC`` does not name a pipeline."""
 
 
 def _line_in(exc: BaseException, path: Path) -> str:

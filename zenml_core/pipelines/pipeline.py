@@ -19,7 +19,8 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
-from zenml_core.pipelines.spec import PipelineDefinitionError, PipelineSpec
+from zenml_core.errors import PipelineDefinitionError
+from zenml_core.pipelines.spec import PipelineSpec
 
 if TYPE_CHECKING:
     from zenml_core.client import PipelineRun

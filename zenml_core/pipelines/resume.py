@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import ResumeError
 from zenml_core.metadata_stores.records import RunStatus, StepStatus
 from zenml_core.pipelines.spec import PipelineSpec
 
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.repository import Repository
     from zenml_core.stack.stack import Stack
-
-
-class ResumeError(ZenMLError):
-    """A run cannot be resumed (still running, completed, or its code changed)."""
 
 
 def plan_reuse(

@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from zenml_core.config.secrets import public_settings
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import PipelineRunFailedError, ZenMLError
 from zenml_core.metadata_stores.records import RunRecord, RunStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -29,14 +29,6 @@ if TYPE_CHECKING:
     from zenml_core.stack.stack import Stack
 
 HEARTBEAT_SECONDS = 10.0
-
-
-class PipelineRunFailedError(ZenMLError):
-    """A run ended ``failed``; ``run`` is its record (see ``zenml runs show``)."""
-
-    def __init__(self, message: str, run: PipelineRun) -> None:
-        super().__init__(message)
-        self.run = run
 
 
 class _Heartbeat(threading.Thread):
@@ -139,7 +131,7 @@ def run_name(pipeline: str, run_id: str) -> str:
 def _clean_staging(stack: Stack) -> None:
     """Remove what killed writers left in the artifact store's staging area: the outputs of
     steps of runs that are no longer running (cheap: one listing of an empty folder)."""
-    from zenml_core.metadata_stores.base import MetadataNotFoundError
+    from zenml_core.errors import MetadataNotFoundError
 
     metadata = stack.metadata_store
 

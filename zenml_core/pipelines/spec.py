@@ -20,13 +20,9 @@ from typing import Any
 from attrs import field, frozen
 
 from zenml_core.config.converter import structure, unstructure
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import PipelineDefinitionError
 
 SPEC_VERSION = 1
-
-
-class PipelineDefinitionError(ZenMLError):
-    """A pipeline's DAG is invalid: a cycle, an unknown step or output, a bad wiring."""
 
 
 @frozen

@@ -23,14 +23,10 @@ from typing import Any
 
 from attrs import frozen
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import StepDefinitionError
 
 SINGLE_OUTPUT = "output"
 _UNIONS = (typing.Union, types.UnionType)
-
-
-class StepDefinitionError(ZenMLError):
-    """A step's signature cannot be used (unresolvable annotation, *args, ...)."""
 
 
 @frozen

@@ -20,11 +20,9 @@ from typing import Any
 
 import pytest
 
-from zenml_core.artifact_stores.base import ArtifactStoreError
-from zenml_core.metadata_stores.base import MetadataNotFoundError
+from zenml_core.errors import ArtifactStoreError, MetadataNotFoundError, PipelineRunFailedError
 from zenml_core.metadata_stores.records import NewArtifact
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 
 
 def local_stack_with(repository: Any, plugins: Any, orchestrator: Any) -> Any:

@@ -15,15 +15,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import SourceError
 from zenml_core.utils.imports import import_object
 
 _live: dict[str, Any] = {}
 _lock = threading.Lock()
-
-
-class SourceError(ZenMLError):
-    """An object cannot be named by an importable source, or a source cannot be loaded."""
 
 
 def source_of(obj: Any) -> str:

@@ -10,7 +10,7 @@ import pytest
 from zenml_aiplatform.config import GCSArtifactStoreConfig
 from zenml_aiplatform.gcs import COMPLETE, GCSArtifactStore
 
-from zenml_core.artifact_stores.base import ArtifactStoreError
+from zenml_core.errors import ArtifactStoreError
 from zenml_core.testing.conformance import ArtifactStoreConformance
 
 

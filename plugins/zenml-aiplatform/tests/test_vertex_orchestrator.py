@@ -20,8 +20,8 @@ from zenml_aiplatform.orchestrator import VertexOrchestrator
 from zenml_aiplatform.vertex import VertexError
 
 from zenml_core.client import Client
+from zenml_core.errors import PipelineRunFailedError
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
 from zenml_core.stack.stack import Stack
 from zenml_core.testing.pipelines import FAILING_STATUSES, diamond, failing

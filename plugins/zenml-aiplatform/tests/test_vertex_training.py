@@ -15,8 +15,8 @@ from fake_vertex import FakeVertex
 from zenml_aiplatform.config import VertexTrainingBackendConfig
 from zenml_aiplatform.training import VertexTrainingBackend
 
+from zenml_core.errors import PipelineRunFailedError
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
 from zenml_core.stack.stack import Stack
 from zenml_core.testing.pipelines import training

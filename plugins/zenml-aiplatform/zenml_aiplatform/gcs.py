@@ -25,13 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from zenml_aiplatform.config import GCSArtifactStoreConfig
-from zenml_core.artifact_stores.base import (
-    ArtifactStoreError,
-    BaseArtifactStore,
-    Save,
-    StoredArtifact,
-    check_name,
-)
+from zenml_core.artifact_stores.base import BaseArtifactStore, Save, StoredArtifact, check_name
+from zenml_core.errors import ArtifactStoreError
 from zenml_core.utils.hashing import hash_files
 
 COMPLETE = ".zenml-complete"  # one artifact written on its own

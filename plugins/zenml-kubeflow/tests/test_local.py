@@ -24,7 +24,7 @@ class TestKubeflowLocal(OrchestratorConformance):
     def test_a_failing_step_fails_the_run_skips_dependants_and_spares_the_rest(
         self, orchestrator_stack: Any, zenml_plugins: Any
     ) -> None:
-        from zenml_core.pipelines.run import PipelineRunFailedError
+        from zenml_core.errors import PipelineRunFailedError
         from zenml_core.testing import pipelines
 
         with pytest.raises(PipelineRunFailedError, match="conformance: this step fails"):

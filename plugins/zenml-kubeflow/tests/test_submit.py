@@ -22,8 +22,8 @@ from zenml_kubeflow.orchestrator import KubeflowOrchestrator, KubeflowOrchestrat
 
 from zenml_core.cli.main import CLIContext, build_cli
 from zenml_core.client import Client
+from zenml_core.errors import PipelineRunFailedError
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.run import PipelineRunFailedError
 from zenml_core.repository import Repository
 from zenml_core.stack.stack import Stack
 from zenml_core.testing.conformance import local_stack_with
