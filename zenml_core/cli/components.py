@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import click
 
-from zenml_core.cli.main import CLIContext
+from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_document, print_rows
 from zenml_core.errors import ConfigError
 from zenml_core.stack.component import ComponentKind

@@ -1,4 +1,7 @@
-"""The root ``zenml`` group: one-line errors, ``--debug``, and commands added by plugins."""
+"""The root ``zenml`` group: one-line errors, ``--debug``, and commands added by plugins.
+
+``CLIContext`` is re-exported here for plugins written against earlier versions.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from zenml_core.cli.context import CLIContext
 from zenml_core.errors import ZenMLError
 
 if TYPE_CHECKING:
     from zenml_core.plugin.manager import PluginManager
-    from zenml_core.repository import Repository
 
-
-class CLIContext:
-    """What every command receives as ``ctx.obj``: the plugin manager and the debug flag."""
-
-    def __init__(self, plugins: PluginManager) -> None:
-        self.plugins = plugins
-        self.debug = False
-
-    def repository(self) -> Repository:
-        from zenml_core.repository import Repository
-
-        return Repository.find()
+__all__ = ["CLIContext", "ZenMLGroup", "build_cli", "main"]
 
 
 class ZenMLGroup(click.Group):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from zenml_core.cli.main import CLIContext
+from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_rows
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from zenml_core.cli.main import CLIContext
+from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_document, print_rows
 from zenml_core.errors import ZenMLError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zenml_core.cli.main import CLIContext
+from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_rows
 
 

@@ -10,7 +10,6 @@ each artifact) is as it was.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -161,13 +160,3 @@ def rebuild(
         report.step_runs += counts[0]
         report.artifacts += counts[1]
     return report
-
-
-def parse_time(text: str | None) -> datetime.datetime | None:
-    """Manifest timestamps (ISO, UTC) as the naive UTC datetimes the database holds."""
-    if text is None:
-        return None
-    value = datetime.datetime.fromisoformat(text)
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value

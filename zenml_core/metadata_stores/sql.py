@@ -44,6 +44,16 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
     return None if value is None else value.replace(tzinfo=datetime.timezone.utc)
 
 
+def parse_time(text: str | None) -> datetime.datetime | None:
+    """Manifest timestamps (ISO, UTC) as the naive UTC datetimes the database holds."""
+    if text is None:
+        return None
+    value = datetime.datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value
+
+
 def _as_datetime(value: Any) -> datetime.datetime:
     """Plain SQL on SQLite returns timestamps as text; MySQL returns datetimes."""
     if isinstance(value, datetime.datetime):
@@ -552,8 +562,6 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         URIs to new ids; both grow as runs are restored oldest first, so cached steps find
         the runs they reused. Returns the number of step runs and artifacts inserted.
         """
-        from zenml_core.metadata_stores.rebuild import parse_time
-
         started = parse_time(document["started_at"]) or utcnow()
         ended = parse_time(document.get("ended_at")) or started
         with self._session(write=True) as m:
@@ -609,8 +617,6 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         Artifacts are matched by URI, which is unique in a write-once store, so manifests
         written by different databases (remote steps with scratch stores) link up.
         """
-        from zenml_core.metadata_stores.rebuild import parse_time
-
         new_artifacts = 0
         with self._session(write=True):
             steps = sorted(steps, key=lambda step: step.get("step_run_id") or 0)
