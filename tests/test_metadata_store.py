@@ -70,6 +70,30 @@ def test_missing_records_are_clear_errors(store: BaseMetadataStore) -> None:
         store.get_step_run(9)
 
 
+def test_a_run_whose_process_is_alive_here_is_never_reaped_however_silent(
+    store: BaseMetadataStore,
+) -> None:
+    import os
+    import socket
+
+    from zenml_core.metadata_stores import sql
+
+    for run_id in ("paused", "reused"):
+        store.create_run(
+            run_id=run_id, name=run_id, pipeline="p", stack_name="s", stack={}, spec={},
+            parameters={}, git_commit=None, git_dirty=None, host=socket.gethostname(),
+            pid=os.getpid(),
+        )  # fmt: skip
+    with store._session(write=True):  # type: ignore[attr-defined]
+        # silent for a day (a process stopped with SIGSTOP, a debugger)
+        store._execute("UPDATE run SET heartbeat_at = ?", (sql.utcnow() - sql.ORPHAN_AFTER * 1440,))  # type: ignore[attr-defined]
+        # the same pid, but another process (the system reused it after a reboot)
+        store._execute("UPDATE run SET process_started = 1 WHERE id = 'reused'", ())  # type: ignore[attr-defined]
+    assert store.get_run("paused").status == "running"
+    reused = store.get_run("reused")
+    assert reused.status == "failed" and "ended without closing it" in (reused.error or "")
+
+
 def test_runs_silent_on_another_host_are_reaped_after_a_while(
     store: BaseMetadataStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -116,11 +140,12 @@ def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -
     connection = pymysql.connect(**settings)  # type: ignore[arg-type]
     with connection, connection.cursor() as cursor:  # take it back to version 4
         cursor.execute("ALTER TABLE step_run DROP COLUMN cache_parts, DROP COLUMN reason")
+        cursor.execute("ALTER TABLE run DROP COLUMN process_started")  # version 6
         cursor.execute(
             "ALTER TABLE pipeline MODIFY name VARCHAR(255) CHARACTER SET utf8mb4"
             " COLLATE utf8mb4_general_ci NOT NULL"
         )
-        cursor.execute("UPDATE schema_version SET version = 4 WHERE version = 5")
+        cursor.execute(f"UPDATE schema_version SET version = 4 WHERE version = {SCHEMA_VERSION}")
         connection.commit()
         cursor.execute("SELECT COUNT(*) FROM pipeline WHERE name = 'casecheck'")
         assert cursor.fetchone() == (1,)  # the old collation: one pipeline for both

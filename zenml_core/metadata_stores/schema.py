@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 NAME_LENGTH = 255  # columns; names users choose are limited to 100 characters (naming.py)
 MYSQL_NAME_COLLATION = "utf8mb4_bin"  # names compare case-sensitively, as on SQLite
 
@@ -55,6 +55,7 @@ MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
         "ALTER TABLE run ADD COLUMN orchestrator_run_id VARCHAR(255) NULL"
     ),
     5: _v5,
+    6: lambda execute, _: execute("ALTER TABLE run ADD COLUMN process_started BIGINT NULL"),
 }
 
 
@@ -103,6 +104,8 @@ def build_models(database: Any) -> SimpleNamespace:
         resumed_from = peewee.CharField(max_length=64, null=True)  # version 2
         # version 4: the run's id at a remote orchestrator that runs it (and reports its end)
         orchestrator_run_id = peewee.CharField(max_length=255, null=True)
+        # version 6: when the recorded process started, so a reused pid is not taken for it
+        process_started = peewee.BigIntegerField(null=True)
 
         class Meta:
             indexes = ((("pipeline", "started_at"), False),)

@@ -110,8 +110,19 @@ ORPHAN_AFTER = datetime.timedelta(seconds=60)  # six missed heartbeats
 RELEASED = datetime.datetime(1970, 1, 1)  # the heartbeat of a run no process follows
 
 
-def process_alive(pid: int) -> bool:
-    """Whether process ``pid`` on this machine is still running (zombies count as ended)."""
+def process_started(pid: int) -> int | None:
+    """When process ``pid`` on this machine started (clock ticks since boot, from /proc), so
+    a recorded pid that the system gave to a new process is not taken for the run's."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return int(handle.read().rpartition(")")[2].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_alive(pid: int, started: int | None = None) -> bool:
+    """Whether process ``pid`` on this machine is still running (zombies count as ended) and,
+    when ``started`` is known, is the process that started then."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -120,9 +131,12 @@ def process_alive(pid: int) -> bool:
         return True
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rpartition(")")[2].split()[0] != "Z"
+            fields = handle.read().rpartition(")")[2].split()
     except OSError:
         return True
+    if fields[0] == "Z":
+        return False
+    return started is None or fields[19] == str(started)
 
 
 class SQLMetadataStore(BaseMetadataStore[ConfigT]):
@@ -336,6 +350,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 parameters=_dumps(parameters),
                 host=host,
                 pid=pid,
+                process_started=process_started(pid) if host == socket.gethostname() else None,
                 heartbeat_at=now,
                 resumed_from=resumed_from,
             ).execute()
@@ -776,23 +791,28 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     @retrying
     def reap_orphans(self) -> list[str]:
-        """Fail runs whose process is gone: dead on this host, or silent for ORPHAN_AFTER.
+        """Fail runs whose process is gone: dead on this host (or its pid now another
+        process's), or, on another host, silent for ORPHAN_AFTER.
 
         Every read of runs calls this, so a killed run shows ``failed`` at the next look
-        instead of ``running`` forever. Returns the ids of the runs it failed.
+        instead of ``running`` forever. A run whose process is alive here is never reaped,
+        however long it is silent (paused, swapping, in a debugger). Returns the ids of the
+        runs it failed.
         """
         now = utcnow()
         here = socket.gethostname()
         with self._session():
             rows = self._execute(
-                "SELECT id, host, pid, heartbeat_at FROM run"
+                "SELECT id, host, pid, process_started, heartbeat_at FROM run"
                 " WHERE status = ? AND orchestrator_run_id IS NULL",
                 (RunStatus.RUNNING,),
             ).fetchall()
         reaped = []
-        for run_id, host, pid, heartbeat_at in rows:
+        for run_id, host, pid, started, heartbeat_at in rows:
             silent = now - _as_datetime(heartbeat_at)
-            if host == here and not process_alive(pid):
+            if host == here:
+                if process_alive(pid, started):
+                    continue
                 reason = f"orphaned: its process (pid {pid} on {host}) ended without closing it"
             elif silent > ORPHAN_AFTER:
                 reason = f"orphaned: no heartbeat from {host} for {silent.total_seconds():.0f} s"
