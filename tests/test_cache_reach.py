@@ -273,3 +273,18 @@ def test_a_constant_over_the_size_cap_is_named_instead_of_hashed(repo: object) -
         assert "sample_steps.SCALE" not in parts.parts
     finally:
         sample_steps.SCALE = 10
+
+
+def test_a_container_that_holds_itself_and_a_function_is_walked_once(repo: object) -> None:
+    import sample_steps
+
+    from zenml_core import caching
+
+    registry: dict[str, object] = {"scale": sample_steps.scaled}
+    registry["self"] = registry
+
+    def uses_registry(value: int) -> int:
+        return registry["scale"](value)  # type: ignore[operator]
+
+    parts = caching.code_parts(uses_registry)
+    assert "sample_steps.scaled" in parts.parts  # reached through the container

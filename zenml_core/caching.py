@@ -242,6 +242,8 @@ class _Walk:
         elif _plain(value):
             self.values[label] = read
         elif isinstance(value, (list, tuple, set, frozenset, dict)):
+            if not self._first_visit(value):  # a container holding itself, or seen already
+                return
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if not isinstance(item, _SCALARS):
