@@ -106,19 +106,25 @@ class PluginManager:
     def _unknown_hooks(self, plugin: object) -> str | None:
         """What ``check_pending`` would find for this plugin: an implementation of a hook
         that does not exist (a misspelling would otherwise be ignored in silence)."""
-        import difflib
+        unknown = [
+            caller
+            for caller in self._pm.get_hookcallers(plugin) or []
+            if not caller.has_spec()
+            and not all(
+                impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin
+            )
+        ]
+        if not unknown:
+            return None
+        import difflib  # only on the error path: plugins load on every zenml command
 
         known = [name for name in dir(spec) if name.startswith("zenml_")]
         problems = []
-        for caller in self._pm.get_hookcallers(plugin) or []:
-            if caller.has_spec():
-                continue
-            if all(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin):
-                continue
+        for caller in unknown:
             close = difflib.get_close_matches(caller.name, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             problems.append(f"implements {caller.name}, which is not a zenml hook{hint}")
-        return "; ".join(problems) or None
+        return "; ".join(problems)
 
     def unregister(self, name: str) -> None:
         """Remove a plugin registered under ``name`` (tests register ad-hoc plugins this way)."""
