@@ -190,7 +190,7 @@ def cache_key_cost(repeat: int) -> tuple[float, float, float]:
     import importlib
     import textwrap
 
-    from zenml_core.caching import code_parts
+    from zenml_core.execution.cache import code_parts
     from zenml_core.utils.hashing import hash_text
 
     with tempfile.TemporaryDirectory() as folder:

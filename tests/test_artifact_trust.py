@@ -21,6 +21,7 @@ from sample_steps import arithmetic
 
 from zenml_core.client import Client
 from zenml_core.errors import ArtifactIntegrityError, PipelineRunFailedError
+from zenml_core.manifests import ArtifactEntry, StepManifest
 from zenml_core.metadata_stores.rebuild import drop_untrusted_outputs, trusted_materializers
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.plugin.manager import PluginManager
@@ -240,13 +241,18 @@ def test_a_rebuild_trusts_only_registered_or_project_materializers(
     assert not accept("os:system")
     assert not accept("subprocess:Popen@1")
     assert not accept("../mine:Mine")
-    steps = [
-        {"step": "a", "run_name": "r", "outputs": {"ok": {"materializer": registered[0]}}},
-        {"step": "b", "run_name": "r", "outputs": {"bad": {"materializer": "os:system"}}},
-    ]
+
+    def step(name: str, output: str, materializer: str) -> StepManifest:
+        artifact = ArtifactEntry(
+            uri=f"/a/{name}", type="builtins:int", materializer=materializer, size=1,
+            content_hash="h", producer_step_run=1, output_name=output,
+        )  # fmt: skip
+        return StepManifest(step=name, status="completed", run_name="r", outputs={output: artifact})
+
+    steps = [step("a", "ok", registered[0]), step("b", "bad", "os:system")]
     problems: list[str] = []
-    drop_untrusted_outputs(steps, accept, problems)
-    assert steps[0]["outputs"] and not steps[1]["outputs"]
+    steps = drop_untrusted_outputs(steps, accept, problems)
+    assert steps[0].outputs and not steps[1].outputs
     assert problems == [
         "run r, step b: output 'bad' names materializer 'os:system', which no installed plugin "
         "registers and which is not part of this project; left out (install the plugin that "

@@ -250,7 +250,7 @@ def test_a_constant_changed_in_the_same_process_is_seen(repo: object) -> None:
     """Code is hashed once per process, plain data every time (a notebook edits it live)."""
     import sample_steps
 
-    from zenml_core.caching import code_hash
+    from zenml_core.execution.cache import code_hash
 
     before = code_hash(sample_steps.scaled)
     sample_steps.SCALE = 11
@@ -264,7 +264,7 @@ def test_a_constant_changed_in_the_same_process_is_seen(repo: object) -> None:
 def test_a_constant_over_the_size_cap_is_named_instead_of_hashed(repo: object) -> None:
     import sample_steps
 
-    from zenml_core import caching
+    from zenml_core.execution import cache as caching
 
     sample_steps.SCALE = "x" * (caching.MAX_CONSTANT_REPR + 1)  # type: ignore[assignment]
     try:
@@ -278,7 +278,7 @@ def test_a_constant_over_the_size_cap_is_named_instead_of_hashed(repo: object) -
 def test_a_container_that_holds_itself_and_a_function_is_walked_once(repo: object) -> None:
     import sample_steps
 
-    from zenml_core import caching
+    from zenml_core.execution import cache as caching
 
     registry: dict[str, object] = {"scale": sample_steps.scaled}
     registry["self"] = registry

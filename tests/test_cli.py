@@ -199,8 +199,8 @@ def test_secrets_are_never_shown_or_recorded(
     cli("stack", "register", "team", "-a", "default", "-m", "team", "-o", "default")
     assert "hunter2" not in cli("stack", "describe", "team").stdout
 
+    from zenml_core.execution.lifecycle import describe_stack
     from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
-    from zenml_core.pipelines.run import describe_stack
     from zenml_core.stack.builder import load_stack
 
     stack = load_stack(repo, plugins=plugins, environ={})

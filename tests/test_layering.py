@@ -1,7 +1,6 @@
 """The layering, pinned: the core imports no plugin, and its modules import each other without
 cycles. Module-level imports must form no cycle at all; imports inside functions (lazy, to keep
-start-up light) may only close the cycles listed below, which the runtime redesign removes
-(issue "One home for each runtime concept"): a new one fails here."""
+start-up light) may only close the cycle listed below: a new one fails here."""
 
 from __future__ import annotations
 
@@ -11,14 +10,10 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parents[1] / "zenml_core"
 PLUGIN_PACKAGES = ("zenml_docker", "zenml_kubeflow", "zenml_aiplatform", "zenml_tensorflow",
                    "zenml_subprocess")  # fmt: skip
+# ``Client.resume`` (the read API's shortcut) starts a run, and a run's result is a read-API
+# object (``PipelineRun``): one call each way, both inside functions.
 KNOWN_LAZY_CYCLES = [
-    {"zenml_core.repository", "zenml_core.stack.builder"},
-    {
-        "zenml_core.client",
-        "zenml_core.orchestrators.remote",
-        "zenml_core.pipelines.resume",
-        "zenml_core.pipelines.run",
-    },
+    {"zenml_core.client", "zenml_core.pipelines.resume", "zenml_core.pipelines.run"}
 ]
 
 

@@ -76,6 +76,7 @@ def test_a_run_whose_process_is_alive_here_is_never_reaped_however_silent(
     import os
     import socket
 
+    from zenml_core.execution.liveness import ORPHAN_AFTER
     from zenml_core.metadata_stores import sql
 
     for run_id in ("paused", "reused"):
@@ -86,7 +87,7 @@ def test_a_run_whose_process_is_alive_here_is_never_reaped_however_silent(
         )  # fmt: skip
     with store._session(write=True):  # type: ignore[attr-defined]
         # silent for a day (a process stopped with SIGSTOP, a debugger)
-        store._execute("UPDATE run SET heartbeat_at = ?", (sql.utcnow() - sql.ORPHAN_AFTER * 1440,))  # type: ignore[attr-defined]
+        store._execute("UPDATE run SET heartbeat_at = ?", (sql.utcnow() - ORPHAN_AFTER * 1440,))  # type: ignore[attr-defined]
         # the same pid, but another process (the system reused it after a reboot)
         store._execute("UPDATE run SET process_started = 1 WHERE id = 'reused'", ())  # type: ignore[attr-defined]
     assert store.get_run("paused").status == "running"
@@ -98,12 +99,12 @@ def test_runs_silent_on_another_host_are_reaped_after_a_while(
     store: BaseMetadataStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # (a dead process on this host is in the conformance suite)
-    import zenml_core.metadata_stores.sql as sql
+    import zenml_core.execution.liveness as liveness
 
     new_run(store, "elsewhere", host="another-machine")
     alive = store.get_run("p-elsewhere")  # recent heartbeat from another machine: left alone
     assert alive.status == "running"
-    monkeypatch.setattr(sql, "ORPHAN_AFTER", sql.datetime.timedelta(seconds=-1))
+    monkeypatch.setattr(liveness, "ORPHAN_AFTER", liveness.datetime.timedelta(seconds=-1))
     (reaped,) = store.reap_orphans()
     assert reaped == "elsewhere"
     assert store.get_run("elsewhere").error.startswith(

@@ -4,7 +4,6 @@ steps' manifests imported when the steps could not reach the metadata store."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,8 +14,9 @@ import pytest
 from sample_steps import arithmetic, half_broken
 
 from zenml_core.client import Client
+from zenml_core.execution.invocation import StepInvocation
 from zenml_core.orchestrators.base import BaseOrchestrator
-from zenml_core.orchestrators.external import entrypoint_arguments, write_run_documents
+from zenml_core.orchestrators.external import write_run_documents
 from zenml_core.orchestrators.remote import RemoteState, Submitted
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.run import run as run_pipeline
@@ -50,17 +50,22 @@ class QueueOrchestrator(BaseOrchestrator[dict]):
     def execute_queued(self) -> dict[str, int]:
         """Run every step of the queued run in its own process, the way a cluster would."""
         context = self.queued.pop()
+        # The stack document names this test-only orchestrator's flavor, which no plugin
+        # registers: a step process builds the stores and backends, never the orchestrator.
         folder = write_run_documents(context)
-        # A step process needs the stores, not the orchestrator (whose flavor is test-only).
-        document = json.loads((folder / "stack.json").read_text())
-        document["components"]["orchestrator"] = {"name": "l", "flavor": "local", "settings": {}}
-        (folder / "stack.json").write_text(json.dumps(document))
         codes = {}
         for step in context.spec.steps:
-            arguments = entrypoint_arguments(context, folder, step.name)
+            invocation = StepInvocation(
+                run_id=context.run_id,
+                run_name=context.run_name,
+                step=step.name,
+                spec=str(folder / "spec.json"),
+                stack=str(folder / "stack.json"),
+                python_path=(str(TESTS),),
+                record_via_manifest=True,
+            )
             completed = subprocess.run(
-                [sys.executable, "-m", "zenml_core.entrypoint", *arguments,
-                 "--python-path", str(TESTS), "--record-via-manifest"],
+                invocation.command(sys.executable),
                 capture_output=True, text=True,
                 env={k: v for k, v in os.environ.items() if not k.startswith("ZENML_")},
             )  # fmt: skip
@@ -166,6 +171,6 @@ def test_the_run_folder_is_beside_local_artifacts_and_a_scratch_folder_otherwise
     spec = SimpleNamespace(name="pipe")
     local = run_folder(SimpleNamespace(stack=queue_stack, spec=spec, run_id="r1"))
     assert local == Path(queue_stack.artifact_store.uri("pipe", "r1", ".zenml"))
-    remote_stack = SimpleNamespace(artifact_store=object())  # e.g. a gs:// store
+    remote_stack = SimpleNamespace(artifact_store=SimpleNamespace(local_root=lambda: None))  # gs://
     scratch = run_folder(SimpleNamespace(stack=remote_stack, spec=spec, run_id="r2"))
     assert scratch.is_dir() and scratch.parts[-2:] == ("zenml-runs", "r2")

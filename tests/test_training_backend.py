@@ -11,8 +11,8 @@ from sample_steps import numbers
 
 from zenml_core.backends.base import BaseTrainingBackend
 from zenml_core.errors import ZenMLError
+from zenml_core.execution.step_runner import run_step
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.orchestrators.step_runner import run_step
 from zenml_core.pipelines import pipeline
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
@@ -112,14 +112,14 @@ def test_a_setting_that_is_not_a_bool_is_refused(plugins: PluginManager) -> None
 def test_compute_only_runs_the_code_and_records_nothing(
     repo: Repository, plugins: PluginManager
 ) -> None:
-    from zenml_core.orchestrators.remote import context_for
-    from zenml_core.orchestrators.step_runner import compute_only
+    from zenml_core.execution.context import RunContext
+    from zenml_core.execution.step_runner import compute_only
     from zenml_core.testing.pipelines import training
 
     stack = load_stack(repo, plugins=plugins, environ={})
     finished = run(training, stack, plugins)
     before = (len(finished.steps), stack.artifact_store.manifest_folders())
-    context = context_for(finished.record, stack, plugins)
+    context = RunContext.for_record(finished.record, stack, plugins)
     compute_only(context, "fit")  # what an extra replica of a distributed job does
     after = stack.metadata_store.list_step_runs(finished.id)
     assert (len(after), stack.artifact_store.manifest_folders()) == before

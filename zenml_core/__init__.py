@@ -5,7 +5,6 @@ markers are loaded here; everything else is imported by the module that needs it
 """
 
 from zenml_core.plugin import hookimpl
-
-__version__ = "0.1.0"
+from zenml_core.version import __version__
 
 __all__ = ["__version__", "hookimpl"]

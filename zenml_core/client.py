@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from zenml_core.errors import ZenMLError
+from zenml_core.execution.context import RunStatus
 from zenml_core.metadata_stores.records import (
     ArtifactRecord,
     PipelineRecord,
     RunRecord,
-    RunStatus,
     StepRunRecord,
 )
 
@@ -40,8 +40,12 @@ class Client:
         plugins: PluginManager | None = None,
     ) -> None:
         if stack is None:
+            from zenml_core.plugin.manager import create_plugin_manager
+            from zenml_core.repository import Repository
             from zenml_core.stack.builder import load_stack
 
+            repository = Repository.find() if repository is None else repository
+            plugins = create_plugin_manager() if plugins is None else plugins
             stack = load_stack(repository, plugins=plugins)
         self.stack = stack
         self._repository = repository
@@ -57,7 +61,7 @@ class Client:
         self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[PipelineRun]:
         """Runs, newest first."""
-        from zenml_core.orchestrators.remote import follow_remote_runs
+        from zenml_core.execution.lifecycle import follow_remote_runs
 
         if status is None:
             records = self.metadata.list_runs(pipeline=pipeline, limit=limit)
@@ -69,7 +73,7 @@ class Client:
 
     def run(self, id_or_name: str) -> PipelineRun:
         """One run by id or name; a run still going on remotely is asked about first."""
-        from zenml_core.orchestrators.remote import follow_remote_runs
+        from zenml_core.execution.lifecycle import follow_remote_runs
 
         (record,) = follow_remote_runs(self.stack, [self.metadata.get_run(id_or_name)])
         return PipelineRun(self, record)

@@ -56,6 +56,14 @@ class MetadataStoreError(ZenMLError):
     """The database cannot be used (damaged, full, read-only, unreachable)."""
 
 
+class RunClosedError(MetadataStoreError):
+    """A step tried to record into a run that has already ended (reaped, or closed)."""
+
+
+class HookError(PluginError):
+    """A plugin's lifecycle hook raised; the message names the plugin and the hook."""
+
+
 class SchemaVersionError(ZenMLError):
     """The database was written by a newer zenml-core."""
 

@@ -75,7 +75,7 @@ class Repository:
 
     @classmethod
     def initialize(
-        cls, start: Path | None = None, *, plugins: PluginManager | None = None
+        cls, start: Path | None = None, *, plugins: PluginManager
     ) -> tuple[Repository, bool]:
         """Create ``.zen/`` at the root of the git repository around ``start``.
 

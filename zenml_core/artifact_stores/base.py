@@ -92,6 +92,12 @@ class BaseArtifactStore(StackComponent[ConfigT]):
         """A local folder holding the artifact's files, for materializers to read."""
         raise NotImplementedError
 
+    def local_root(self) -> Path | None:
+        """The folder on this machine that holds the whole store (containers on this machine
+        mount it at the same path), or None for a store elsewhere (steps reach it by its
+        URIs)."""
+        return None
+
     def exists(self, uri: str) -> bool:
         raise NotImplementedError
 

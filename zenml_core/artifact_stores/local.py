@@ -64,6 +64,9 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         """The absolute folder that holds the artifacts."""
         return self.resolve_path(self.config.path)
 
+    def local_root(self) -> Path:
+        return self.path
+
     def initialize(self) -> None:
         # Readable by the owner only (the user's umask can only take more away).
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 if TYPE_CHECKING:
-    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+    from zenml_core.execution.context import RunContext, StepOutcome
 
 ConfigT = TypeVar("ConfigT")
 

@@ -14,7 +14,7 @@ from zenml_core.cli.output import output_option, print_document
 @click.command()
 def version() -> None:
     """Print the version of zenml-core."""
-    from zenml_core import __version__
+    from zenml_core.version import __version__
 
     click.echo(f"zenml-core {__version__}")
 

@@ -220,7 +220,7 @@ def collect_garbage(context: CLIContext, delete: bool) -> None:
 
     Runs that are still running are never touched; a step folder goes with its manifest.
     """
-    from zenml_core.metadata_stores.records import RunStatus
+    from zenml_core.execution.context import RunStatus
     from zenml_core.stack.builder import load_stack
 
     stack = load_stack(context.repository(), plugins=context.plugins)

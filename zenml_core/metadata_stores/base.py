@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from zenml_core.metadata_stores.records import (
     ArtifactRecord,
@@ -13,6 +14,9 @@ from zenml_core.metadata_stores.records import (
     StepRunRecord,
 )
 from zenml_core.stack.component import ComponentKind, StackComponent
+
+if TYPE_CHECKING:
+    from zenml_core.manifests import RunManifest, StepManifest
 
 ConfigT = TypeVar("ConfigT")
 
@@ -24,6 +28,16 @@ class BaseMetadataStore(StackComponent[ConfigT]):
     """
 
     KIND: ClassVar[ComponentKind] = ComponentKind.METADATA_STORE
+
+    def local_folder(self) -> Path | None:
+        """The folder on this machine that holds the store's files (containers here mount it
+        at the same path), or None for a store reached over the network."""
+        return None
+
+    def reachable_elsewhere(self) -> bool:
+        """Whether steps on other machines (a cluster, a cloud job) can open this store; if
+        not they record via manifests, imported when the run ends."""
+        return self.local_folder() is None
 
     def schema_version(self) -> int | None:
         """The schema version stored in the database, or None if it was never initialized."""
@@ -120,6 +134,39 @@ class BaseMetadataStore(StackComponent[ConfigT]):
 
     def skip_step(self, run_id: str, name: str, reason: str) -> int:
         """Record a step that did not run because a step it depends on failed."""
+        raise NotImplementedError
+
+    # -- importing manifests -------------------------------------------------------------------
+
+    def restore_run(
+        self,
+        manifest: RunManifest,
+        step_ids: dict[int, int],
+        artifact_ids: dict[str, int],
+        problems: list[str],
+    ) -> tuple[int, int]:
+        """Insert the run a run manifest describes, with its step runs, artifacts and links
+        (``zenml metadata rebuild``).
+
+        ``step_ids`` maps step run ids in manifests to the new ones, ``artifact_ids`` artifact
+        URIs to new ids; both grow as runs are restored oldest first, so cached steps find
+        the runs they reused. Returns the number of step runs and artifacts inserted.
+        """
+        raise NotImplementedError
+
+    def restore_steps(
+        self,
+        run_id: str,
+        run_name: str,
+        steps: list[StepManifest],
+        step_ids: dict[int, int],
+        artifact_ids: dict[str, int],
+        problems: list[str],
+    ) -> tuple[int, int]:
+        """Insert step runs described by step manifests into run ``run_id`` (see restore_run):
+        steps that ran where this store could not be reached report this way. Artifacts are
+        matched by URI, unique in a write-once store, so manifests written against different
+        stores link up."""
         raise NotImplementedError
 
     # -- reading ------------------------------------------------------------------------------

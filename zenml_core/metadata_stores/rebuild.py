@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from attrs import define, field
+from attrs import define, evolve, field
 
 from zenml_core.artifact_stores.base import BaseArtifactStore
-from zenml_core.errors import RebuildError
-from zenml_core.metadata_stores.records import RunStatus
-from zenml_core.metadata_stores.sql import SQLMetadataStore
+from zenml_core.errors import RebuildError, ZenMLError
+from zenml_core.execution.context import RunStatus
+from zenml_core.manifests import RunManifest, StepManifest, read
+from zenml_core.metadata_stores.base import BaseMetadataStore
 
 
 @define
@@ -33,60 +34,51 @@ class RebuildReport:
 ORPHANED = "orphaned: the run never closed; rebuilt from the manifests of its steps"
 
 
-def _run_documents(store: BaseArtifactStore[Any], problems: list[str]) -> list[dict[str, Any]]:
-    """One document per run, from its run manifest or, failing that, its step manifests.
+def _run_manifests(store: BaseArtifactStore[Any], problems: list[str]) -> list[RunManifest]:
+    """One manifest per run, its run manifest or, failing that, made of its step manifests.
 
     A run that never closed has the manifest written when it opened (spec, stack, git state,
     no steps): its steps come from their own manifests and it ends ``failed``. A manifest
     that cannot be read is skipped with a problem naming it; the rest is rebuilt.
     """
-    runs: dict[str, dict[str, Any]] = {}
-    orphan_steps: dict[str, list[dict[str, Any]]] = {}
+    runs: dict[str, RunManifest] = {}
+    orphan_steps: dict[str, list[StepManifest]] = {}
     for folder in store.manifest_folders():
         try:
-            document = store.read_manifest(folder)
-            run_id = document["run_id"]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            problems.append(f"the manifest in {folder} is damaged ({exc}); skipped")
+            manifest = read(store, folder)
+        except ZenMLError as exc:
+            problems.append(f"{exc}; skipped")
             continue
-        if "steps" in document:
-            runs[run_id] = document
+        if isinstance(manifest, RunManifest):
+            runs[manifest.run_id] = manifest
         else:
-            orphan_steps.setdefault(run_id, []).append(document)
-    for run_id, document in runs.items():
-        if document.get("status") == RunStatus.RUNNING:  # opened, never closed
+            orphan_steps.setdefault(manifest.run_id or "", []).append(manifest)
+    for run_id, run in runs.items():
+        if run.status == RunStatus.RUNNING:  # opened, never closed
             steps = orphan_steps.get(run_id, [])
-            ends = [step["ended_at"] for step in steps if step.get("ended_at")]
-            document.update(
+            ends = [step.ended_at for step in steps if step.ended_at]
+            runs[run_id] = evolve(
+                run,
                 status=RunStatus.FAILED,
                 error=ORPHANED,
-                ended_at=max(ends, default=document["started_at"]),
+                ended_at=max(ends, default=run.started_at),
                 steps=steps,
             )
     for run_id, steps in orphan_steps.items():
         if run_id in runs:
             continue
-        first = min(steps, key=lambda step: step["started_at"])
-        runs[run_id] = {
-            "run_id": run_id,
-            "name": first.get("run_name") or f"{first['pipeline']}-{run_id[:6]}",
-            "pipeline": first["pipeline"],
-            "status": RunStatus.FAILED,
-            "error": ORPHANED,
-            "started_at": first["started_at"],
-            "ended_at": max(step["ended_at"] for step in steps),
-            "git_commit": None,
-            "git_dirty": None,
-            "stack_name": "unknown",
-            "stack": {},
-            "host": "unknown",
-            "pid": 0,
-            "parameters": {},
-            "spec": {},
-            "resumed_from": None,
-            "steps": steps,
-        }
-    return sorted(runs.values(), key=lambda run: run["started_at"])
+        first = min(steps, key=lambda step: step.started_at or "")
+        runs[run_id] = RunManifest(
+            run_id=run_id,
+            name=first.run_name or f"{first.pipeline}-{run_id[:6]}",
+            pipeline=first.pipeline or "unknown",
+            status=RunStatus.FAILED,
+            error=ORPHANED,
+            started_at=first.started_at or "",
+            ended_at=max(step.ended_at or "" for step in steps),
+            steps=steps,
+        )
+    return sorted(runs.values(), key=lambda run: run.started_at)
 
 
 def trusted_materializers(
@@ -114,25 +106,29 @@ def trusted_materializers(
 
 
 def drop_untrusted_outputs(
-    documents: Iterable[dict[str, Any]], accept: Callable[[str], bool], problems: list[str]
-) -> None:
-    """Remove from step documents every output whose materializer ``accept`` refuses."""
-    for step in documents:
-        outputs = step.get("outputs", {})
-        for name, artifact in list(outputs.items()):
-            if not accept(artifact.get("materializer", "")):
-                problems.append(
-                    f"run {step.get('run_name') or step.get('run_id')}, step {step['step']}: "
-                    f"output {name!r} names materializer {artifact.get('materializer')!r}, "
-                    "which no installed plugin registers and which is not part of this "
-                    "project; left out (install the plugin that provides it, then rebuild)"
-                )
-                del outputs[name]
+    steps: Iterable[StepManifest], accept: Callable[[str], bool], problems: list[str]
+) -> list[StepManifest]:
+    """``steps`` without the outputs whose materializer ``accept`` refuses."""
+    kept = []
+    for step in steps:
+        outputs = {}
+        for name, artifact in step.outputs.items():
+            if accept(artifact.materializer):
+                outputs[name] = artifact
+                continue
+            problems.append(
+                f"run {step.run_name or step.run_id}, step {step.step}: "
+                f"output {name!r} names materializer {artifact.materializer!r}, "
+                "which no installed plugin registers and which is not part of this "
+                "project; left out (install the plugin that provides it, then rebuild)"
+            )
+        kept.append(evolve(step, outputs=outputs))
+    return kept
 
 
 def rebuild(
     artifact_store: BaseArtifactStore[Any],
-    metadata_store: Any,
+    metadata_store: BaseMetadataStore[Any],
     *,
     accept_materializer: Callable[[str], bool],
 ) -> RebuildReport:
@@ -140,8 +136,6 @@ def rebuild(
 
     Outputs whose materializer ``accept_materializer`` refuses are left out (see
     :func:`trusted_materializers`)."""
-    if not isinstance(metadata_store, SQLMetadataStore):
-        raise RebuildError(f"metadata store {metadata_store.name!r} cannot be rebuilt into")
     existing = metadata_store.list_runs(limit=1)
     if existing:
         raise RebuildError(
@@ -151,11 +145,16 @@ def rebuild(
     report = RebuildReport()
     step_ids: dict[int, int] = {}
     artifact_ids: dict[str, int] = {}
-    for document in _run_documents(artifact_store, report.problems):
-        for step in document["steps"]:
-            step.setdefault("run_name", document["name"])
-        drop_untrusted_outputs(document["steps"], accept_materializer, report.problems)
-        counts = metadata_store.restore_run(document, step_ids, artifact_ids, report.problems)
+    for run in _run_manifests(artifact_store, report.problems):
+        steps = [step if step.run_name else evolve(step, run_name=run.name) for step in run.steps]
+        run = evolve(run, steps=drop_untrusted_outputs(steps, accept_materializer, report.problems))
+        try:
+            counts = metadata_store.restore_run(run, step_ids, artifact_ids, report.problems)
+        except NotImplementedError:
+            raise RebuildError(
+                f"metadata store {metadata_store.name!r} cannot be rebuilt into (its flavor "
+                "does not implement restore_run)"
+            ) from None
         report.runs += 1
         report.step_runs += counts[0]
         report.artifacts += counts[1]

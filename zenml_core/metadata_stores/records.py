@@ -8,20 +8,6 @@ from typing import Any
 from attrs import field, frozen
 
 
-class RunStatus:
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-
-class StepStatus:
-    RUNNING = "running"
-    COMPLETED = "completed"
-    CACHED = "cached"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
 @frozen
 class PipelineRecord:
     name: str
@@ -64,7 +50,7 @@ class StepRunRecord:
     parameters: dict[str, Any]
     error: str | None
     metadata: dict[str, Any] = field(factory=dict)
-    # The cache key's parts (see caching.KeyParts) and why the step ran rather than being
+    # The cache key's parts (see execution.cache.key_parts) and why the step ran rather than being
     # reused; None for steps recorded before schema version 5.
     cache_parts: dict[str, Any] | None = None
     reason: str | None = None

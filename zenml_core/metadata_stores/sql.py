@@ -6,14 +6,13 @@ import contextlib
 import datetime
 import functools
 import json
-import os
 import random
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from zenml_core.errors import (
     MetadataNotFoundError,
@@ -21,16 +20,19 @@ from zenml_core.errors import (
     SchemaVersionError,
     ZenMLError,
 )
+from zenml_core.execution.context import RunStatus, StepStatus
+from zenml_core.execution.liveness import RELEASED, orphan_reason, process_started
 from zenml_core.metadata_stores.base import BaseMetadataStore
 from zenml_core.metadata_stores.records import (
     ArtifactRecord,
     NewArtifact,
     PipelineRecord,
     RunRecord,
-    RunStatus,
     StepRunRecord,
-    StepStatus,
 )
+
+if TYPE_CHECKING:
+    from zenml_core.manifests import RunManifest, StepManifest
 
 ConfigT = TypeVar("ConfigT")
 
@@ -101,42 +103,9 @@ def _dumps(value: Any) -> str:
 
 
 def _zenml_version() -> str:
-    from zenml_core import __version__
+    from zenml_core.version import __version__
 
     return __version__
-
-
-ORPHAN_AFTER = datetime.timedelta(seconds=60)  # six missed heartbeats
-RELEASED = datetime.datetime(1970, 1, 1)  # the heartbeat of a run no process follows
-
-
-def process_started(pid: int) -> int | None:
-    """When process ``pid`` on this machine started (clock ticks since boot, from /proc), so
-    a recorded pid that the system gave to a new process is not taken for the run's."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return int(handle.read().rpartition(")")[2].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def process_alive(pid: int, started: int | None = None) -> bool:
-    """Whether process ``pid`` on this machine is still running (zombies count as ended) and,
-    when ``started`` is known, is the process that started then."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            fields = handle.read().rpartition(")")[2].split()
-    except OSError:
-        return True
-    if fields[0] == "Z":
-        return False
-    return started is None or fields[19] == str(started)
 
 
 class SQLMetadataStore(BaseMetadataStore[ConfigT]):
@@ -566,53 +535,47 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     def restore_run(
         self,
-        document: dict[str, Any],
+        manifest: RunManifest,
         step_ids: dict[int, int],
         artifact_ids: dict[str, int],
         problems: list[str],
     ) -> tuple[int, int]:
-        """Insert a run described by a run manifest, with its step runs, artifacts and links.
-
-        ``step_ids`` maps step run ids in manifests to the new ones, ``artifact_ids`` artifact
-        URIs to new ids; both grow as runs are restored oldest first, so cached steps find
-        the runs they reused. Returns the number of step runs and artifacts inserted.
-        """
-        started = parse_time(document["started_at"]) or utcnow()
-        ended = parse_time(document.get("ended_at")) or started
+        started = parse_time(manifest.started_at) or utcnow()
+        ended = parse_time(manifest.ended_at) or started
         with self._session(write=True) as m:
             m.Pipeline.insert(
-                name=document["pipeline"], created_at=started
+                name=manifest.pipeline, created_at=started
             ).on_conflict_ignore().execute()
-            pipeline_id = m.Pipeline.get(m.Pipeline.name == document["pipeline"]).id
+            pipeline_id = m.Pipeline.get(m.Pipeline.name == manifest.pipeline).id
             self._execute(
                 "INSERT INTO run (id, name, pipeline_id, status, started_at, ended_at, git_commit,"
                 " git_dirty, stack_name, stack, spec, parameters, host, pid, heartbeat_at, error,"
                 " resumed_from, orchestrator_run_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    document["run_id"],
-                    document["name"],
+                    manifest.run_id,
+                    manifest.name,
                     pipeline_id,
-                    document["status"],
+                    manifest.status,
                     started,
                     ended,
-                    document.get("git_commit"),
-                    document.get("git_dirty"),
-                    document.get("stack_name", "unknown"),
-                    _dumps(document.get("stack", {})),
-                    _dumps(document.get("spec", {})),
-                    _dumps(document.get("parameters", {})),
-                    document.get("host", "unknown"),
-                    document.get("pid", 0),
+                    manifest.git_commit,
+                    manifest.git_dirty,
+                    manifest.stack_name,
+                    _dumps(manifest.stack),
+                    _dumps(manifest.spec),
+                    _dumps(manifest.parameters),
+                    manifest.host,
+                    manifest.pid,
                     ended,
-                    document.get("error"),
-                    document.get("resumed_from"),
-                    document.get("orchestrator_run_id"),
+                    manifest.error,
+                    manifest.resumed_from,
+                    manifest.orchestrator_run_id,
                 ),
             )
         return self.restore_steps(
-            document["run_id"], document["name"], document["steps"], step_ids, artifact_ids,
-            problems, default_time=ended,
+            manifest.run_id, manifest.name, manifest.steps, step_ids, artifact_ids, problems,
+            default_time=ended,
         )  # fmt: skip
 
     @retrying
@@ -620,72 +583,69 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         self,
         run_id: str,
         run_name: str,
-        steps: list[dict[str, Any]],
+        steps: list[StepManifest],
         step_ids: dict[int, int],
         artifact_ids: dict[str, int],
         problems: list[str],
         *,
-        default_time: datetime.datetime,
+        default_time: datetime.datetime | None = None,
     ) -> tuple[int, int]:
-        """Insert step runs described by manifests into run ``run_id`` (see restore_run).
-
-        Artifacts are matched by URI, which is unique in a write-once store, so manifests
-        written by different databases (remote steps with scratch stores) link up.
-        """
+        default_time = default_time or utcnow()
         new_artifacts = 0
         with self._session(write=True):
-            steps = sorted(steps, key=lambda step: step.get("step_run_id") or 0)
+            steps = sorted(steps, key=lambda step: step.step_run_id or 0)
             for step in steps:
+                ended = parse_time(step.ended_at) or default_time
                 cursor = self._execute(
                     "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
                     " cached_from_id, parameters, error, metadata, cache_parts, reason)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         run_id,
-                        step["step"],
-                        step["status"],
-                        parse_time(step.get("started_at")) or default_time,
-                        parse_time(step.get("ended_at")) or default_time,
-                        step.get("cache_key"),
-                        step_ids.get(step.get("cached_from_step_run") or -1),
-                        _dumps(step.get("parameters", {})),
-                        step.get("error"),
-                        _dumps(step["metadata"]) if step.get("metadata") else None,
-                        _dumps(step["cache_parts"]) if step.get("cache_parts") else None,
-                        step.get("reason"),
+                        step.step,
+                        step.status,
+                        parse_time(step.started_at) or default_time,
+                        ended,
+                        step.cache_key,
+                        step_ids.get(step.cached_from_step_run or -1),
+                        _dumps(step.parameters),
+                        step.error,
+                        _dumps(step.metadata) if step.metadata else None,
+                        _dumps(step.cache_parts) if step.cache_parts else None,
+                        step.reason,
                     ),
                 )
                 new_step = int(cursor.lastrowid)
-                if step.get("step_run_id") is not None:
-                    step_ids[step["step_run_id"]] = new_step
+                if step.step_run_id is not None:
+                    step_ids[step.step_run_id] = new_step
                 outputs: dict[str, int] = {}
-                for name, artifact in step.get("outputs", {}).items():
-                    if artifact["uri"] not in artifact_ids:
-                        producer = step_ids.get(artifact["producer_step_run"])
+                for name, artifact in step.outputs.items():
+                    if artifact.uri not in artifact_ids:
+                        producer = step_ids.get(artifact.producer_step_run or -1)
                         if producer is None:
                             problems.append(
-                                f"run {run_name}, step {step['step']}: output {name!r} "
+                                f"run {run_name}, step {step.step}: output {name!r} "
                                 f"comes from a step run with no manifest; left out"
                             )
                             continue
-                        artifact_ids[artifact["uri"]] = self._insert_artifact(
+                        artifact_ids[artifact.uri] = self._insert_artifact(
                             NewArtifact(
-                                output_name=artifact.get("output_name", name),
-                                uri=artifact["uri"],
-                                type=artifact["type"],
-                                materializer=artifact["materializer"],
-                                size=artifact["size"],
-                                content_hash=artifact["content_hash"],
+                                output_name=artifact.output_name or name,
+                                uri=artifact.uri,
+                                type=artifact.type,
+                                materializer=artifact.materializer,
+                                size=artifact.size,
+                                content_hash=artifact.content_hash,
                             ),
                             producer,
-                            parse_time(step.get("ended_at")) or default_time,
+                            ended,
                         )
                         new_artifacts += 1
-                    outputs[name] = artifact_ids[artifact["uri"]]
+                    outputs[name] = artifact_ids[artifact.uri]
                 inputs = {
-                    name: artifact_ids[artifact["uri"]]
-                    for name, artifact in step.get("inputs", {}).items()
-                    if artifact["uri"] in artifact_ids
+                    name: artifact_ids[artifact.uri]
+                    for name, artifact in step.inputs.items()
+                    if artifact.uri in artifact_ids
                 }
                 self._link("step_output", new_step, outputs)
                 self._link("step_input", new_step, inputs)
@@ -800,7 +760,6 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         runs it failed.
         """
         now = utcnow()
-        here = socket.gethostname()
         with self._session():
             rows = self._execute(
                 "SELECT id, host, pid, process_started, heartbeat_at FROM run"
@@ -809,14 +768,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             ).fetchall()
         reaped = []
         for run_id, host, pid, started, heartbeat_at in rows:
-            silent = now - _as_datetime(heartbeat_at)
-            if host == here:
-                if process_alive(pid, started):
-                    continue
-                reason = f"orphaned: its process (pid {pid} on {host}) ended without closing it"
-            elif silent > ORPHAN_AFTER:
-                reason = f"orphaned: no heartbeat from {host} for {silent.total_seconds():.0f} s"
-            else:
+            reason = orphan_reason(host, pid, started, now - _as_datetime(heartbeat_at))
+            if reason is None:
                 continue
             with self._session(write=True):
                 changed = self._execute(

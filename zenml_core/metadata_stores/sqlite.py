@@ -37,6 +37,9 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
         """The absolute path of the database file."""
         return self.resolve_path(self.config.path)
 
+    def local_folder(self) -> Path:
+        return self.path.parent  # the database with its -wal and -shm files
+
     def _prepare(self) -> None:
         import contextlib
         import os

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 if TYPE_CHECKING:
+    from zenml_core.execution.context import RunContext, StepOutcome
     from zenml_core.metadata_stores.records import RunRecord
     from zenml_core.orchestrators.remote import RemoteState, Submitted
-    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
 
 ConfigT = TypeVar("ConfigT")
 
@@ -50,7 +50,7 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         A failed step skips the steps that depend on it; independent branches go on. When a
         single step is ready and nothing else runs, it runs in this thread.
         """
-        from zenml_core.metadata_stores.records import StepStatus
+        from zenml_core.execution.context import StepStatus
 
         spec = context.spec
         downstream = spec.downstream()
@@ -88,8 +88,7 @@ class BaseOrchestrator(StackComponent[ConfigT]):
     @staticmethod
     def skip_dependants(context: RunContext, failed: str, skipped: set[str]) -> list[StepOutcome]:
         """Record every step downstream of ``failed`` as skipped (once); returns their outcomes."""
-        from zenml_core.metadata_stores.records import StepStatus
-        from zenml_core.orchestrators.step_runner import StepOutcome
+        from zenml_core.execution.context import StepOutcome, StepStatus
 
         downstream = context.spec.downstream()
         outcomes = []

@@ -11,7 +11,7 @@ from zenml_core.config.validators import optional, positive
 from zenml_core.orchestrators.base import BaseOrchestrator
 
 if TYPE_CHECKING:
-    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+    from zenml_core.execution.context import RunContext, StepOutcome
 
 
 @frozen
@@ -32,6 +32,6 @@ class LocalOrchestrator(BaseOrchestrator[LocalOrchestratorConfig]):
     """
 
     def run(self, context: RunContext) -> dict[str, StepOutcome]:
-        from zenml_core.orchestrators.step_runner import run_step
+        from zenml_core.execution.step_runner import run_step
 
         return self.schedule(context, partial(run_step, context), self.config.workers)

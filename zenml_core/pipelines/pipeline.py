@@ -121,8 +121,9 @@ class Pipeline:
         spec = self.compile(config=config, plugins=plugins, **parameters)
         from zenml_core.errors import RepositoryError
 
+        repository: Repository | None
         if stack is None:
-            repository: Repository | None = Repository.find()
+            repository = Repository.find()
             stack = load_stack(repository, plugins=plugins)
         else:
             try:  # only to record the git commit

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zenml_core.errors import ResumeError
-from zenml_core.metadata_stores.records import RunStatus, StepStatus
+from zenml_core.execution.context import RunStatus, StepStatus
 from zenml_core.pipelines.spec import PipelineSpec
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ def plan_reuse(
     and ``reporter`` says so.
     """
     from zenml_core.artifacts import unusable_reason
-    from zenml_core.caching import CACHE_KEY_VERSION
-    from zenml_core.orchestrators.step_runner import instantiate, step_cache_key
+    from zenml_core.execution.cache import CACHE_KEY_VERSION, step_cache_key
+    from zenml_core.execution.step_runner import instantiate
 
     metadata = stack.metadata_store
     reusable = {

@@ -33,6 +33,7 @@ def zenml_register_metadata_stores(registry: ComponentRegistrar) -> None:
         implementation="zenml_core.metadata_stores.mysql:MySQLMetadataStore",
         config="zenml_core.metadata_stores.mysql:MySQLMetadataStoreConfig",
         description="A MySQL or MariaDB database for teams (needs zenml-core[mysql]).",
+        extras=("mysql",),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pluggy
 from attrs import frozen
 
-from zenml_core.errors import PluginError, ZenMLError
+from zenml_core.errors import HookError, PluginError, ZenMLError
 from zenml_core.plugin import PROJECT_NAME, spec
 from zenml_core.plugin.registry import (
     ComponentRegistrar,
@@ -211,6 +211,23 @@ class PluginManager:
                     f"({type(exc).__name__}: {exc}) and is skipped there"
                 )
 
+    def call_lifecycle(self, hook_name: str, **kwargs: Any) -> HookError | None:
+        """Call every implementation of the lifecycle hook ``hook_name``; each runs even if
+        another raised. Returns the first failure as a :class:`HookError` naming the plugin
+        and the hook (the caller decides what it fails), or None."""
+        first: HookError | None = None
+        for impl in reversed(getattr(self._pm.hook, hook_name).get_hookimpls()):
+            try:
+                impl.function(**{name: kwargs[name] for name in impl.argnames})
+            except Exception as exc:
+                if first is None:
+                    first = HookError(
+                        f"plugin {impl.plugin_name!r} ({self._distribution(impl.plugin_name)}) "
+                        f"raised in {hook_name}: {type(exc).__name__}: {exc}"
+                    )
+                    first.__cause__ = exc
+        return first
+
     def _build_registry(self) -> Registry:
         registry = Registry()
         for kind in ComponentKind:
@@ -238,7 +255,7 @@ def _component_registrar_factory(
 
 def _incompatibility(dist: Any) -> str | None:
     """Why ``dist`` cannot work with this zenml-core (its requirement on it), or None."""
-    from zenml_core import __version__
+    from zenml_core.version import __version__
 
     if dist is None:
         return None
@@ -273,8 +290,8 @@ def create_plugin_manager(
     ``ZENML_DISABLE_PLUGIN_AUTOLOAD=1`` skips entry points; ``ZENML_BLOCKED_PLUGINS=a,b``
     skips the plugins (entry-point or distribution names) listed.
     """
-    from zenml_core import __version__
     from zenml_core.plugin import builtin
+    from zenml_core.version import __version__
 
     environ = os.environ if environ is None else environ
     manager = PluginManager()

@@ -25,6 +25,13 @@ class Flavor:
     config: str
     distribution: str
     description: str = ""
+    # Extras of ``distribution`` this flavor needs where steps run (``zenml-core[mysql]``).
+    extras: tuple[str, ...] = ()
+
+    @property
+    def requirement(self) -> str:
+        """The distribution with this flavor's extras, as a pip requirement name."""
+        return f"{self.distribution}[{','.join(self.extras)}]" if self.extras else self.distribution
 
     @property
     def label(self) -> str:
@@ -177,8 +184,18 @@ class ComponentRegistrar:
         self.kind = kind
         self.distribution = distribution
 
-    def add(self, name: str, *, implementation: str, config: str, description: str = "") -> None:
-        """Register flavor ``name``; ``implementation`` and ``config`` are ``module:Class``."""
+    def add(
+        self,
+        name: str,
+        *,
+        implementation: str,
+        config: str,
+        description: str = "",
+        extras: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        """Register flavor ``name``; ``implementation`` and ``config`` are ``module:Class``;
+        ``extras``: extras of the plugin's distribution the flavor needs (installed into step
+        images along with it)."""
         self._registry.add_flavor(
             Flavor(
                 kind=self.kind,
@@ -187,6 +204,7 @@ class ComponentRegistrar:
                 config=config,
                 distribution=self.distribution,
                 description=description,
+                extras=tuple(extras),
             )
         )
 

@@ -79,11 +79,11 @@ def build_component(
 
 
 def load_stack(
-    repository: Repository | None = None,
+    repository: Repository,
     *,
     name: str | None = None,
     config: RepositoryConfig | None = None,
-    plugins: PluginManager | None = None,
+    plugins: PluginManager,
     environ: Mapping[str, str] | None = None,
 ) -> Stack:
     """Build a stack from the repository's configuration.
@@ -91,12 +91,7 @@ def load_stack(
     The stack is ``name``, else ``$ZENML_STACK``, else the active stack; ``ZENML_<KIND>__<FIELD>``
     environment variables override component fields for this process.
     """
-    from zenml_core.plugin.manager import create_plugin_manager
-    from zenml_core.repository import Repository
-
-    repository = Repository.find() if repository is None else repository
     config = repository.load_config() if config is None else config
-    plugins = create_plugin_manager() if plugins is None else plugins
     environ = os.environ if environ is None else environ
     stack_name = name or environ.get(STACK_ENV) or config.active_stack
     stack_config = config.stack(stack_name)
@@ -165,12 +160,24 @@ def stack_from_document(
     *,
     root: Path,
     environ: Mapping[str, str] | None = None,
+    with_orchestrator: bool = True,
 ) -> Stack:
-    """Rebuild a stack written by :func:`stack_document` (secrets from ``environ``)."""
+    """Rebuild a stack written by :func:`stack_document` (secrets from ``environ``).
+
+    Without ``with_orchestrator`` (a step process: it needs the stores and backends, and the
+    orchestrator's plugin may not even be installed where the step runs) a local
+    orchestrator of the same name stands in."""
     environ = os.environ if environ is None else environ
-    components = {}
+    components: dict[str, StackComponent[Any]] = {}
     for kind_name, entry in document["components"].items():
         kind = ComponentKind(kind_name)
+        if kind is ComponentKind.ORCHESTRATOR and not with_orchestrator:
+            from zenml_core.orchestrators.local import LocalOrchestrator, LocalOrchestratorConfig
+
+            components[kind.value] = LocalOrchestrator(
+                name=entry["name"], config=LocalOrchestratorConfig(), root=root, flavor="local"
+            )
+            continue
         components[kind.value] = build_component(
             kind,
             entry["name"],

@@ -22,7 +22,7 @@ from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_aft
 
 if TYPE_CHECKING:
     from zenml_core.metadata_stores.records import RunRecord
-    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+    from zenml_core.execution.context import RunContext, StepOutcome
 
 
 class VertexOrchestrator(BaseOrchestrator[VertexOrchestratorConfig]):

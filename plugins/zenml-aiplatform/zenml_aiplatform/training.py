@@ -25,12 +25,12 @@ from zenml_aiplatform.vertex import (
 from zenml_core.backends.base import BaseTrainingBackend
 from zenml_core.config.converter import structure
 from zenml_core.errors import one_line
-from zenml_core.metadata_stores.records import StepStatus
+from zenml_core.execution.context import StepStatus
 from zenml_core.orchestrators.external import outcome_from_record
 from zenml_core.orchestrators.remote import import_step_manifests
 
 if TYPE_CHECKING:
-    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+    from zenml_core.execution.context import RunContext, StepOutcome
     from zenml_core.stack.stack import Stack
 
 

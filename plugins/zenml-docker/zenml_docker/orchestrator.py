@@ -23,7 +23,8 @@ from zenml_core.config.converter import structure
 from zenml_core.errors import ZenMLError
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.external import entrypoint_arguments, outcome_from_record
-from zenml_core.orchestrators.step_runner import RunContext, StepOutcome, try_cached
+from zenml_core.execution.context import RunContext, StepOutcome
+from zenml_core.execution.step_runner import try_cached
 from zenml_docker.config import DockerOrchestratorConfig, DockerStepSettings
 from zenml_docker.image import ImageRecipe, ensure_image
 

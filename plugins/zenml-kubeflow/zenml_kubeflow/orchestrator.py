@@ -30,7 +30,7 @@ from zenml_kubeflow.config import KubeflowOrchestratorConfig
 
 if TYPE_CHECKING:
     from zenml_core.metadata_stores.records import RunRecord
-    from zenml_core.orchestrators.step_runner import RunContext, StepOutcome
+    from zenml_core.execution.context import RunContext, StepOutcome
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.stack.stack import Stack
 

@@ -30,11 +30,16 @@ import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from zenml_core.utils.hashing import hash_text
+
+if TYPE_CHECKING:
+    from zenml_core.metadata_stores.records import ArtifactRecord
+    from zenml_core.pipelines.spec import StepSpec
+    from zenml_core.steps.base import BaseStep
 
 CACHE_KEY_VERSION = "3"  # bump when the key's recipe changes
 MAX_CONSTANT_REPR = 1 << 20  # characters of repr hashed for one constant
@@ -51,7 +56,7 @@ class UnhashedGlobalWarning(UserWarning):
 def _library_roots() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(str(Path(__file__).resolve().parent))  # zenml_core itself
+    roots.add(str(Path(__file__).resolve().parents[1]))  # zenml_core itself
     return tuple(str(Path(root).resolve()) for root in roots)
 
 
@@ -384,3 +389,39 @@ def key_parts(
 def cache_key(parts: dict[str, Any]) -> str:
     """Combine the recorded parts of a step's identity into one key."""
     return hash_text(json.dumps(parts, sort_keys=True, default=str))
+
+
+def framework_major() -> str:
+    from zenml_core.version import __version__
+
+    return __version__.split(".")[0]
+
+
+def _materializer_identity(path: str | None) -> str:
+    from zenml_core.materializers.registry import load_materializer
+
+    return "auto" if path is None else load_materializer(path).identity()
+
+
+def step_cache_parts(
+    step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]
+) -> dict[str, Any]:
+    """What the cache key of ``step`` with these inputs is made of; values it leaves out are
+    named in a warning."""
+    code = code_parts(step.code_object)
+    warn_unhashed(step_spec.name, code.unhashed)
+    return key_parts(
+        code=code,
+        parameters={"inputs": step_spec.parameters, "object": step_spec.config},
+        inputs={name: f"{a.content_hash}|{a.materializer}" for name, a in inputs.items()},
+        materializers={
+            name: _materializer_identity(output.materializer)
+            for name, output in step_spec.outputs.items()
+        },
+        framework_major=framework_major(),
+    )
+
+
+def step_cache_key(step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]) -> str:
+    """The cache key of ``step`` with these inputs."""
+    return cache_key(step_cache_parts(step, step_spec, inputs))

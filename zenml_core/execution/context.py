@@ -1,0 +1,113 @@
+"""What the step runner and orchestrators share during a run, and the status words."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from attrs import field, frozen
+
+if TYPE_CHECKING:
+    from zenml_core.materializers.registry import MaterializerRegistry
+    from zenml_core.metadata_stores.records import ArtifactRecord, RunRecord
+    from zenml_core.orchestrators.reporting import Reporter
+    from zenml_core.pipelines.spec import PipelineSpec
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
+
+
+class RunStatus:
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class StepStatus:
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CACHED = "cached"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@frozen
+class RunContext:
+    """Everything the step runner needs for one run, shared by its steps."""
+
+    spec: PipelineSpec
+    run_id: str
+    run_name: str
+    stack: Stack
+    plugins: PluginManager
+    materializers: MaterializerRegistry
+    reporter: Reporter
+    # Outputs of steps this process has finished, so downstream steps skip a query.
+    known_outputs: dict[str, dict[str, ArtifactRecord]] = field(factory=dict)
+    # Resuming: step name -> the earlier step run whose outputs this run reuses.
+    reuse: dict[str, int] = field(factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        spec: PipelineSpec,
+        run_id: str,
+        run_name: str,
+        stack: Stack,
+        plugins: PluginManager,
+        reporter: Reporter,
+        reuse: dict[str, int] | None = None,
+    ) -> RunContext:
+        """A context with the materializers the plugins registered."""
+        from zenml_core.materializers.registry import MaterializerRegistry
+
+        return cls(
+            spec=spec,
+            run_id=run_id,
+            run_name=run_name,
+            stack=stack,
+            plugins=plugins,
+            materializers=MaterializerRegistry(plugins.registry.materializers),
+            reporter=reporter,
+            reuse=dict(reuse or {}),
+        )
+
+    @classmethod
+    def for_record(cls, record: RunRecord, stack: Stack, plugins: PluginManager) -> RunContext:
+        """A quiet context for a recorded run, to finish it from another process."""
+        from zenml_core.orchestrators.reporting import Reporter
+        from zenml_core.pipelines.spec import PipelineSpec
+
+        spec = PipelineSpec.from_dict(record.spec)
+        return cls.create(spec, record.id, record.name, stack, plugins, Reporter(quiet=True))
+
+    def outputs_of(self, step_name: str) -> dict[str, ArtifactRecord]:
+        known = self.known_outputs.get(step_name)
+        if known is None:
+            known = self.stack.metadata_store.step_outputs(self.run_id, step_name)
+        return known
+
+
+@frozen
+class StepOutcome:
+    """How one step ended."""
+
+    step: str
+    status: str  # completed | cached | failed | skipped
+    step_run_id: int | None
+    duration_ms: float
+    started_at: datetime.datetime = field(
+        factory=lambda: datetime.datetime.now(datetime.timezone.utc)
+    )
+    error: str | None = None
+    error_detail: str | None = None  # the traceback, for the record
+    cached_from: int | None = None
+    cache_key: str | None = None
+    cache_parts: dict[str, Any] | None = None  # what the key is made of (cache.key_parts)
+    reason: str | None = None  # why the step ran instead of being reused
+    parameters: dict[str, Any] = field(factory=dict)
+    inputs: dict[str, ArtifactRecord] = field(factory=dict)
+    outputs: dict[str, ArtifactRecord] = field(factory=dict)
+    metadata: dict[str, Any] = field(factory=dict)
+    # A plugin's step hook raised after the step ended (the step's record stands; the run
+    # fails with this message).
+    hook_error: str | None = None

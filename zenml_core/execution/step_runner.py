@@ -1,0 +1,376 @@
+"""The one code path that executes a step, wherever it runs.
+
+Every orchestrator calls :func:`run_step`, in-process or through ``python -m
+zenml_core.entrypoint`` elsewhere. For one step it resolves the inputs, reuses cached outputs
+when they still exist, or runs the user's code, writes each output atomically through its
+materializer, records everything in the metadata store, and writes a manifest beside the
+outputs from which the metadata store could be rebuilt. The plugins' step hooks run outside
+the recording: a raising ``zenml_after_step_run`` leaves the step ``completed`` (the run fails,
+naming the plugin).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from attrs import define, evolve, field
+
+from zenml_core.artifacts import load_artifact, unusable_reason
+from zenml_core.errors import HookError, RunClosedError, StepExecutionError
+from zenml_core.execution.cache import cache_key, step_cache_parts
+from zenml_core.execution.context import RunContext, StepOutcome, StepStatus
+from zenml_core.manifests import write_step_manifest
+from zenml_core.materializers.registry import load_materializer, save_value, type_path
+from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
+from zenml_core.pipelines.spec import StepSpec
+from zenml_core.steps.base import BaseStep
+from zenml_core.steps.context import StepContext, running
+from zenml_core.steps.signature import SINGLE_OUTPUT, runtime_class
+from zenml_core.utils.source import load_source
+
+
+def instantiate(step_spec: StepSpec) -> BaseStep:
+    """The step object named by the spec's source (class steps are instantiated)."""
+    loaded = load_source(step_spec.source)
+    if isinstance(loaded, type):
+        step = loaded(step_spec.config or None, name=step_spec.name)
+    else:
+        step = loaded
+    if not isinstance(step, BaseStep):
+        raise StepExecutionError(f"{step_spec.source} is not a step")
+    return step
+
+
+def _split_outputs(step: BaseStep, step_spec: StepSpec, value: Any) -> dict[str, Any]:
+    # The declared order, not the spec's: specs travel as JSON with sorted keys.
+    names = list(step.signature.output_types)
+    if not names:
+        return {}
+    if step.signature.output_tuple is None:
+        return {SINGLE_OUTPUT: value}
+    if not isinstance(value, tuple) or len(value) != len(names):
+        raise StepExecutionError(
+            f"the step must return {step.signature.output_tuple.__name__} "
+            f"({', '.join(names)}), got {type(value).__name__}"
+        )
+    return dict(zip(names, value, strict=True))
+
+
+def _check_type(name: str, annotation: Any, value: Any) -> None:
+    expected = runtime_class(annotation)
+    if expected is None or isinstance(value, expected):
+        return
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    raise StepExecutionError(
+        f"output {name!r} is declared {expected.__qualname__} but the step returned "
+        f"{type(value).__qualname__}"
+    )
+
+
+def _write_outputs(
+    context: RunContext, step_spec: StepSpec, values: dict[str, Any]
+) -> list[NewArtifact]:
+    """Write every output of the step through its materializer; committed together."""
+    store = context.stack.artifact_store
+    chosen: dict[str, str] = {}
+
+    def saver(name: str, value: Any) -> Callable[[Path], None]:
+        declared = step_spec.outputs[name].materializer
+
+        def save(folder: Path) -> None:
+            chosen[name] = save_value(context.materializers, value, folder, declared)
+
+        return save
+
+    step_uri = store.uri(context.spec.name, context.run_id, step_spec.name)
+    saves = {name: saver(name, value) for name, value in values.items()}
+    stored = store.write_outputs(step_uri, saves)
+    return [
+        NewArtifact(
+            output_name=name,
+            uri=stored[name].uri,
+            type=type_path(type(value)),
+            materializer=load_materializer(chosen[name]).identity(),
+            size=stored[name].size,
+            content_hash=stored[name].content_hash,
+        )
+        for name, value in values.items()
+    ]
+
+
+def _load_inputs(
+    context: RunContext, step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]
+) -> dict[str, Any]:
+    """The step's call arguments: its parameters and its inputs loaded from the store."""
+    arguments = dict(step_spec.parameters)
+    types = step.signature.input_types
+    for input_name, artifact in inputs.items():
+        arguments[input_name] = load_artifact(
+            context.stack.artifact_store, artifact, types[input_name]
+        )
+    return arguments
+
+
+def run_step(context: RunContext, step_name: str, *, on_backend: bool = False) -> StepOutcome:
+    """Execute (or reuse) one step of ``context.spec`` in run ``context.run_id``.
+
+    A step that asks for the training backend (``TrainerStep``s, or
+    ``settings={"training_backend": True}``) is handed to the stack's training backend, if
+    it has one, unless it comes from the cache; the backend's job then runs it with
+    ``on_backend`` set.
+    """
+    backend = context.stack.training_backend
+    wants_backend = context.spec.step(step_name).settings.training_backend
+    if backend is not None and wants_backend and not on_backend:
+        settled = try_cached(context, step_name)
+        if settled is not None:
+            return settled
+        context.reporter.step(step_name, f"handed to training backend {backend.name!r}")
+        return backend.run_step(context, step_name)
+    outcome = _settle(context, step_name, execute=True)
+    assert outcome is not None  # always set when executing
+    return outcome
+
+
+def try_cached(context: RunContext, step_name: str) -> StepOutcome | None:
+    """Reuse the step from the cache if possible; None (and nothing recorded) if it must run.
+
+    Orchestrators that run steps elsewhere call this first, so a cached step starts no
+    container or job.
+    """
+    return _settle(context, step_name, execute=False)
+
+
+def compute_only(context: RunContext, step_name: str) -> None:
+    """Call the step's code on its recorded inputs, storing and recording nothing.
+
+    For the extra replicas of a distributed training job: they compute along with the chief
+    replica (e.g. TensorFlow's multi-worker strategies need every worker in the step), while
+    only the chief runs :func:`run_step` and records the outputs.
+    """
+    step_spec = context.spec.step(step_name)
+    step = instantiate(step_spec)
+    inputs = {
+        name: context.outputs_of(wire.step)[wire.output] for name, wire in step_spec.inputs.items()
+    }
+    arguments = _load_inputs(context, step, step_spec, inputs)
+    with running(StepContext(step_name, context.run_id, context.run_name)):
+        step.call(**arguments)
+
+
+@define
+class _Attempt:
+    """One step on its way through the phases; what its outcome is made of."""
+
+    context: RunContext
+    spec: StepSpec
+    started: float = field(factory=time.perf_counter)
+    started_at: datetime.datetime = field(
+        factory=lambda: datetime.datetime.now(datetime.timezone.utc)
+    )
+    step_run_id: int | None = None
+    key: str | None = None
+    parts: dict[str, Any] | None = None
+    reason: str | None = None
+    inputs: dict[str, ArtifactRecord] = field(factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def hook_arguments(self) -> dict[str, Any]:
+        context = self.context
+        return {
+            "pipeline_name": context.spec.name,
+            "run_id": context.run_id,
+            "stack": context.stack,
+            "step_name": self.name,
+        }
+
+    def outcome(self, status: str, **fields: Any) -> StepOutcome:
+        return StepOutcome(
+            step=self.name,
+            status=status,
+            step_run_id=self.step_run_id,
+            duration_ms=(time.perf_counter() - self.started) * 1000,
+            started_at=self.started_at,
+            cache_key=self.key,
+            cache_parts=self.parts,
+            reason=None if status == StepStatus.CACHED else self.reason,
+            parameters=self.spec.recorded_parameters,
+            inputs=self.inputs,
+            **fields,
+        )
+
+
+def _settle(context: RunContext, step_name: str, *, execute: bool) -> StepOutcome | None:
+    """Resolve inputs, reuse, execute, record; the hooks run after the record is final."""
+    attempt = _Attempt(context, context.spec.step(step_name))
+    try:
+        step = instantiate(attempt.spec)
+        skipped = _resolve_inputs(attempt)
+        if skipped is not None:
+            return skipped
+        cached = _reuse(attempt, step)
+        if cached is None and not execute:
+            return None
+        outcome = cached if cached is not None else _execute(attempt, step)
+    except RunClosedError as exc:  # reaped or closed meanwhile: stop, write nothing more
+        context.reporter.step(step_name, f"stopped: {exc}")
+        return attempt.outcome(StepStatus.FAILED, error=str(exc))
+    except Exception as exc:
+        outcome = _record_failure(attempt, exc)
+        return _after(attempt, outcome, error=exc)
+    return _after(attempt, outcome)
+
+
+def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
+    """Find the artifacts the step reads; a skipped outcome if an upstream step did not
+    complete (an orchestrator that does not gate on failures, kfp.local, started us anyway)."""
+    context = attempt.context
+    metadata = context.stack.metadata_store
+    upstream_outputs = {name: context.outputs_of(name) for name in attempt.spec.upstream}
+    for input_name, wire in attempt.spec.inputs.items():
+        artifact = upstream_outputs[wire.step].get(wire.output)
+        if artifact is None and not _upstream_completed(context, wire.step):
+            attempt.reason = f"upstream step {wire.step!r} did not complete"
+            attempt.step_run_id = metadata.skip_step(context.run_id, attempt.name, attempt.reason)
+            context.reporter.step(attempt.name, f"skipped ({attempt.reason})")
+            return attempt.outcome(StepStatus.SKIPPED, error=attempt.reason)
+        if artifact is None:
+            raise StepExecutionError(
+                f"input {input_name!r}: step {wire.step!r} has no output {wire.output!r} "
+                f"recorded in run {context.run_id}"
+            )
+        attempt.inputs[input_name] = artifact
+    return None
+
+
+def _upstream_completed(context: RunContext, step_name: str) -> bool:
+    records = context.stack.metadata_store.list_step_runs(context.run_id)
+    return any(
+        r.name == step_name and r.status in (StepStatus.COMPLETED, StepStatus.CACHED)
+        for r in records
+    )
+
+
+def _reuse(attempt: _Attempt, step: BaseStep) -> StepOutcome | None:
+    """Record the step as cached (or reused by a resume) if usable outputs exist."""
+    context, step_spec = attempt.context, attempt.spec
+    metadata, spec = context.stack.metadata_store, context.spec
+    # The key is recorded even when caching is off, so a resumed run can tell whether a
+    # step's code or inputs changed since it ran.
+    attempt.parts = step_cache_parts(step, step_spec, attempt.inputs)
+    attempt.key = cache_key(attempt.parts)
+    reused = context.reuse.get(attempt.name)
+    hit = None
+    if reused is not None:
+        hit = (reused, metadata.step_run_outputs(reused))
+        attempt.reason = "resumed, but its earlier outputs cannot be reused"
+    elif spec.caching(step_spec):
+        found = metadata.find_cached(attempt.key)
+        hit = None if found is None else (found[0].id, found[1])
+        attempt.reason = "no earlier run with the same code, parameters and inputs"
+    else:
+        attempt.reason = "caching is off for this step"
+    if hit is not None:
+        unusable = unusable_reason(context.stack.artifact_store, hit[1])
+        if unusable is not None:
+            context.reporter.step(attempt.name, f"not reused: {unusable}")
+            attempt.reason, hit = unusable, None
+    if hit is None:
+        return None
+    source_id, outputs = hit
+    attempt.step_run_id = metadata.record_cached_step(
+        context.run_id,
+        attempt.name,
+        step_spec.recorded_parameters,
+        attempt.key,
+        source_id,
+        {name: artifact.id for name, artifact in attempt.inputs.items()},
+        cache_parts=attempt.parts,
+    )
+    context.known_outputs[attempt.name] = outputs
+    context.reporter.step(attempt.name, "reused" if reused is not None else "cached")
+    return attempt.outcome(StepStatus.CACHED, cached_from=source_id, outputs=outputs)
+
+
+def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
+    """Run the user's code on its inputs, write and record the outputs, write the manifest."""
+    context, step_spec = attempt.context, attempt.spec
+    metadata = context.stack.metadata_store
+    attempt.step_run_id = metadata.start_step(
+        context.run_id,
+        attempt.name,
+        step_spec.recorded_parameters,
+        attempt.key,
+        cache_parts=attempt.parts,
+        reason=attempt.reason,
+    )
+    context.reporter.step(attempt.name, "started")
+    hook_error = context.plugins.call_lifecycle("zenml_before_step_run", **attempt.hook_arguments())
+    if hook_error is not None:
+        raise hook_error
+    arguments = _load_inputs(context, step, step_spec, attempt.inputs)
+    step_context = StepContext(attempt.name, context.run_id, context.run_name)
+    with running(step_context):
+        returned = step.call(**arguments)
+    values = _split_outputs(step, step_spec, returned)
+    output_types = step.signature.output_types
+    for name, value in values.items():
+        _check_type(name, output_types[name], value)
+    written = _write_outputs(context, step_spec, values)
+    input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
+    outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_context.metadata)
+    context.known_outputs[attempt.name] = outputs
+    result = attempt.outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_context.metadata)
+    write_step_manifest(context, result)
+    context.reporter.step(attempt.name, f"finished in {result.duration_ms:.0f} ms")
+    return result
+
+
+def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:
+    """Record the step failed with the (redacted) traceback of ``exc``."""
+    from zenml_core.config.secrets import redact
+
+    context = attempt.context
+    metadata = context.stack.metadata_store
+    own = isinstance(exc, StepExecutionError | HookError)
+    summary = redact(str(exc) if own else f"{type(exc).__name__}: {exc}")
+    detail = redact("".join(traceback.format_exception(exc)))
+    try:
+        if attempt.step_run_id is None:
+            attempt.step_run_id = metadata.start_step(
+                context.run_id, attempt.name, attempt.spec.recorded_parameters, None
+            )
+        metadata.fail_step(
+            attempt.step_run_id, detail, {n: a.id for n, a in attempt.inputs.items()}
+        )
+    except RunClosedError as closed:
+        summary = f"{summary} (not recorded: {closed})"
+    result = attempt.outcome(StepStatus.FAILED, error=summary, error_detail=detail)
+    context.reporter.step(attempt.name, f"failed after {result.duration_ms:.0f} ms: {summary}")
+    return result
+
+
+def _after(attempt: _Attempt, outcome: StepOutcome, error: Exception | None = None) -> StepOutcome:
+    """The plugins' after-step hooks, once the record is final: a raising hook cannot change
+    what the record says; it is carried in ``hook_error`` and fails the run."""
+    plugins, arguments = attempt.context.plugins, attempt.hook_arguments()
+    failures = []
+    if error is not None:
+        failures.append(plugins.call_lifecycle("zenml_on_step_error", **arguments, error=error))
+    failures.append(
+        plugins.call_lifecycle("zenml_after_step_run", **arguments, status=outcome.status)
+    )
+    hook_error = next((str(failure) for failure in failures if failure is not None), None)
+    if hook_error is None:
+        return outcome
+    attempt.context.reporter.step(attempt.name, f"error: {hook_error}")
+    return evolve(outcome, hook_error=hook_error)
