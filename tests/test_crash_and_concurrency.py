@@ -110,6 +110,39 @@ def test_a_killed_run_is_shown_failed_leaves_no_partial_artifact_and_resumes(
     assert statuses == {"prepare": "cached", "slow": "completed", "finish": "completed"}
 
 
+def test_two_concurrent_resumes_of_a_run_one_proceeds_and_a_completed_resume_is_final(
+    project: Path,
+) -> None:
+    name = kill_during_slow_step(project)
+    (project / "slow-started").unlink()
+    environment = {**os.environ, "SLOW_SECONDS": "3"}
+    environment = {k: v for k, v in environment.items() if not k.startswith("ZENML_")}
+    zenml = str(Path(sys.executable).with_name("zenml"))
+    resumes = [
+        subprocess.Popen(
+            [zenml, "runs", "resume", name],
+            cwd=project,
+            env=environment,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    results = [(process.wait(timeout=120), *process.communicate()) for process in resumes]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 1], results
+    refused = next(err for code, _, err in results if code == 1)
+    assert f"run {name} is being resumed by run " in refused and "still running" in refused
+    runs = zenml_json("runs", "list", cwd=project)
+    assert isinstance(runs, list) and len(runs) == 2  # the killed run and one resume
+    again = run_zenml("runs", "resume", name, cwd=project)
+    assert again.returncode == 1
+    assert f"run {name} was already resumed by run {runs[0]['name']}, which completed" in (
+        again.stderr
+    )
+
+
 def shown_id(project: Path, name: str) -> str:
     return str(zenml_json("runs", "show", name, cwd=project)["id"])  # type: ignore[index]
 

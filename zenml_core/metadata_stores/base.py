@@ -24,7 +24,10 @@ ConfigT = TypeVar("ConfigT")
 class BaseMetadataStore(StackComponent[ConfigT]):
     """Records pipelines, runs, step runs, artifacts and lineage.
 
-    Every method is safe to call from several threads and several processes at once.
+    Every method is safe to call from several threads and several processes at once. The
+    methods that record a step (``start_step``, ``complete_step``, ``record_cached_step``,
+    ``fail_step``, ``skip_step``) raise :class:`~zenml_core.errors.RunClosedError` once the
+    run has ended (closed, or reaped as orphaned).
     """
 
     KIND: ClassVar[ComponentKind] = ComponentKind.METADATA_STORE
@@ -61,7 +64,10 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         pid: int,
         resumed_from: str | None = None,
     ) -> RunRecord:
-        """Record a new run with status ``running`` (creating the pipeline on first use)."""
+        """Record a new run with status ``running`` (creating the pipeline on first use).
+
+        A resume (``resumed_from``) is refused with :class:`~zenml_core.errors.ResumeError`,
+        atomically, while another resume of the same run is running or once one completed."""
         raise NotImplementedError
 
     def reap_orphans(self) -> list[str]:
@@ -86,7 +92,8 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         raise NotImplementedError
 
     def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
-        """End the run; steps still ``running`` are marked ``failed``."""
+        """End the run; steps still ``running`` are marked ``failed``. A run that ended
+        already (reaped as orphaned) keeps its status and error."""
         raise NotImplementedError
 
     def start_step(

@@ -58,6 +58,7 @@ class MySQLMetadataStore(SQLMetadataStore[MySQLMetadataStoreConfig]):
     """Keeps the run record in a MySQL/MariaDB database (InnoDB, utf8mb4)."""
 
     DIALECT = "mysql"
+    ROW_LOCK = " FOR UPDATE"  # SQLite needs none: its write transactions take the lock up front
 
     def _password(self) -> str | None:
         if self.config.password_env:

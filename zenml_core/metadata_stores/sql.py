@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from zenml_core.errors import (
     MetadataNotFoundError,
     MetadataStoreError,
+    ResumeError,
+    RunClosedError,
     SchemaVersionError,
     ZenMLError,
 )
@@ -112,6 +114,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     """Implements the metadata store interface with peewee models built for one database."""
 
     DIALECT: ClassVar[str] = "sql"  # which migrations' statements apply (sqlite, mysql)
+    ROW_LOCK: ClassVar[str] = ""  # what locks a selected row until the write commits
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -303,6 +306,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     ) -> RunRecord:
         now = utcnow()
         with self._session(write=True) as m:
+            if resumed_from is not None:
+                self._refuse_second_resume(resumed_from)
             m.Pipeline.insert(name=pipeline, created_at=now).on_conflict_ignore().execute()
             pipeline_row = m.Pipeline.get(m.Pipeline.name == pipeline)
             m.Run.insert(
@@ -324,6 +329,31 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 resumed_from=resumed_from,
             ).execute()
         return self.get_run(run_id)
+
+    def _refuse_second_resume(self, resumed_from: str) -> None:
+        """Inside the write that records a resume: refuse if ``resumed_from`` has a resume
+        running or completed. The resumed run's row is locked first, so of two concurrent
+        resumes exactly one is recorded."""
+        original = self._execute(
+            f"SELECT name FROM run WHERE id = ?{self.ROW_LOCK}", (resumed_from,)
+        ).fetchone()
+        other = self._execute(
+            "SELECT name, status FROM run WHERE resumed_from = ? AND status IN (?, ?)"
+            " ORDER BY started_at LIMIT 1",
+            (resumed_from, RunStatus.RUNNING, RunStatus.COMPLETED),
+        ).fetchone()
+        if other is None:
+            return
+        name = original[0] if original else resumed_from
+        if other[1] == RunStatus.RUNNING:
+            raise ResumeError(
+                f"run {name} is being resumed by run {other[0]}, which is still running; "
+                "wait for it (a run is resumed once at a time)"
+            )
+        raise ResumeError(
+            f"run {name} was already resumed by run {other[0]}, which completed; there is "
+            "nothing left to resume"
+        )
 
     def _landed_create_run(self, *, run_id: str, **_: Any) -> RunRecord | None:
         try:
@@ -385,8 +415,9 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             m.StepRun.update(
                 status=StepStatus.FAILED, ended_at=now, error="the run ended while it was running"
             ).where((m.StepRun.run == run_id) & (m.StepRun.status == StepStatus.RUNNING)).execute()
+            # Only a running run: one reaped meanwhile stays as the reaper left it.
             m.Run.update(status=status, ended_at=now, heartbeat_at=now, error=error).where(
-                m.Run.id == run_id
+                (m.Run.id == run_id) & (m.Run.status == RunStatus.RUNNING)
             ).execute()
 
     @retrying
@@ -401,6 +432,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         reason: str | None = None,
     ) -> int:
         with self._session(write=True):
+            self._require_running(run_id=run_id)
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters,"
                 " cache_parts, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -428,6 +460,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         now = utcnow()
         created: dict[str, ArtifactRecord] = {}
         with self._session(write=True):
+            self._require_running(step_run_id=step_run_id)
             for output in outputs:
                 artifact_id = self._insert_artifact(output, step_run_id, now)
                 created[output.output_name] = ArtifactRecord(
@@ -448,6 +481,27 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 (StepStatus.COMPLETED, now, _dumps(metadata) if metadata else None, step_run_id),
             )
         return created
+
+    def _require_running(
+        self, *, run_id: str | None = None, step_run_id: int | None = None
+    ) -> None:
+        """Refuse (inside the write's transaction) to record a step into a run that ended: a
+        worker of a run reaped as failed must stop, not write ``completed`` into it."""
+        if run_id is None:
+            row = self._execute(
+                "SELECT r.id, r.status, r.error FROM run r JOIN step_run s ON s.run_id = r.id"
+                " WHERE s.id = ?",
+                (step_run_id,),
+            ).fetchone()
+        else:
+            row = self._execute(
+                "SELECT id, status, error FROM run WHERE id = ?", (run_id,)
+            ).fetchone()
+        if row is not None and row[1] != RunStatus.RUNNING:
+            reason = f" ({row[2]})" if row[2] else ""
+            raise RunClosedError(
+                f"run {row[0]} already ended {row[1]}{reason}; it records no more steps"
+            )
 
     def _insert_artifact(
         self, artifact: NewArtifact, producer: int, created_at: datetime.datetime
@@ -489,6 +543,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     ) -> int:
         now = utcnow()
         with self._session(write=True):
+            self._require_running(run_id=run_id)
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
                 " cached_from_id, parameters, cache_parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -516,6 +571,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     @retrying
     def fail_step(self, step_run_id: int, error: str, inputs: dict[str, int] | None = None) -> None:
         with self._session(write=True):
+            self._require_running(step_run_id=step_run_id)
             self._execute(
                 "UPDATE step_run SET status = ?, ended_at = ?, error = ? WHERE id = ?",
                 (StepStatus.FAILED, utcnow(), error, step_run_id),
@@ -526,6 +582,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     def skip_step(self, run_id: str, name: str, reason: str) -> int:
         now = utcnow()
         with self._session(write=True):
+            self._require_running(run_id=run_id)
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, ended_at, parameters,"
                 " error) VALUES (?, ?, ?, ?, ?, ?, ?)",

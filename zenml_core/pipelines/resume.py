@@ -81,6 +81,7 @@ def resume(
     """Resume the failed run ``run`` (id or name) on ``stack``; returns the new run."""
     from zenml_core.pipelines.run import run as run_pipeline
 
+    stack.metadata_store.reap_orphans()  # a resume killed earlier no longer counts
     record = stack.metadata_store.get_run(run)
     if record.status == RunStatus.RUNNING:
         raise ResumeError(f"run {record.name} is still running; wait for it or stop it first")

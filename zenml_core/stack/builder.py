@@ -141,16 +141,38 @@ def stack_document(stack: Stack, registry: Registry) -> dict[str, Any]:
     return {"name": stack.name, "components": components}
 
 
-def secret_environment(stack: Stack) -> dict[str, str]:
-    """Environment variables that carry the stack's secret settings to another process."""
+def secret_variables(stack: Stack) -> list[str]:
+    """The environment variables a step process needs for the stack's secrets: for a secret
+    given by reference (``password_env: ZENML_DB_PASSWORD``) the variable it names, for one
+    set in the configuration ``ZENML_<KIND>__<FIELD>`` (which overrides the field there).
+    Orchestrators whose steps run where this process's environment is not (a cluster, a cloud
+    job) provide these names from their own secret store."""
     from zenml_core.config.secrets import secret_fields
 
+    names = []
+    for kind, component in stack.components.items():
+        for name in secret_fields(component.config):
+            reference = getattr(component.config, f"{name}_env", None)
+            if reference:
+                names.append(str(reference))
+            elif getattr(component.config, name) is not None:
+                names.append(f"{kind.env_prefix}{name.upper()}")
+    return names
+
+
+def secret_environment(stack: Stack, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """:func:`secret_variables` with their values, for step processes on this machine (a
+    subprocess, a container): from the configuration, or for references from ``environ``."""
+    from zenml_core.config.secrets import secret_fields
+
+    environ = os.environ if environ is None else environ
     environment = {}
     for kind, component in stack.components.items():
         for name in secret_fields(component.config):
-            value = getattr(component.config, name)
+            reference = getattr(component.config, f"{name}_env", None)
+            value = environ.get(reference) if reference else getattr(component.config, name)
             if value is not None:
-                environment[f"{kind.env_prefix}{name.upper()}"] = str(value)
+                environment[str(reference or f"{kind.env_prefix}{name.upper()}")] = str(value)
     return environment
 
 

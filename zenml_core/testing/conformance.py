@@ -146,11 +146,13 @@ class MetadataStoreConformance:
         raise NotImplementedError("provide an empty metadata store")
 
     @staticmethod
-    def new_run(store: Any, run_id: str, pipeline: str = "p", pid: int = 1) -> None:
+    def new_run(
+        store: Any, run_id: str, pipeline: str = "p", pid: int = 1, resumed_from: str | None = None
+    ) -> None:
         store.create_run(
             run_id=run_id, name=f"{pipeline}-{run_id}", pipeline=pipeline, stack_name="s",
             stack={}, spec={"name": pipeline}, parameters={"lr": 0.1}, git_commit="abc",
-            git_dirty=False, host="conformance-host", pid=pid,
+            git_dirty=False, host="conformance-host", pid=pid, resumed_from=resumed_from,
         )  # fmt: skip
 
     @staticmethod
@@ -194,6 +196,49 @@ class MetadataStoreConformance:
         store.finish_run("r1", "failed", "interrupted")
         assert store.get_step_run(running).status == "failed"
         assert store.get_run("r1").error == "interrupted"
+
+    def test_an_ended_run_records_no_more_steps(self, metadata_store: Any) -> None:
+        from zenml_core.errors import RunClosedError
+
+        store = metadata_store
+        self.new_run(store, "r1")
+        first = store.start_step("r1", "load", {}, "key")
+        store.complete_step(first, [self.artifact("output")], {})
+        running = store.start_step("r1", "slow", {}, None)
+        store.finish_run("r1", "failed", "orphaned: its process ended")  # reaped
+        late = [
+            lambda: store.start_step("r1", "late", {}, None),
+            lambda: store.complete_step(running, [self.artifact("model")], {}),
+            lambda: store.record_cached_step("r1", "again", {}, "key", first, {}),
+            lambda: store.fail_step(running, "too late"),
+            lambda: store.skip_step("r1", "after", "too late"),
+        ]
+        for record in late:
+            with pytest.raises(RunClosedError, match="already ended failed"):
+                record()
+        store.finish_run("r1", "completed")  # the original process, woken up, closing it
+        run = store.get_run("r1")
+        assert (run.status, run.error) == ("failed", "orphaned: its process ended")
+        steps = {s.name: s.status for s in store.list_step_runs("r1")}
+        assert steps == {"load": "completed", "slow": "failed"}
+
+    def test_a_run_is_resumed_once_at_a_time_and_once_completed_never_again(
+        self, metadata_store: Any
+    ) -> None:
+        from zenml_core.errors import ResumeError
+
+        store = metadata_store
+        self.new_run(store, "r1")
+        store.finish_run("r1", "failed", "step 'slow' failed")
+        self.new_run(store, "r2", resumed_from="r1")
+        with pytest.raises(ResumeError, match="being resumed by run p-r2, which is still running"):
+            self.new_run(store, "r3", resumed_from="r1")
+        store.finish_run("r2", "failed", "again")  # a failed resume may be resumed again
+        self.new_run(store, "r4", resumed_from="r1")
+        store.finish_run("r4", "completed")
+        with pytest.raises(ResumeError, match="already resumed by run p-r4, which completed"):
+            self.new_run(store, "r5", resumed_from="r1")
+        assert {run.id for run in store.list_runs()} == {"r1", "r2", "r4"}
 
     def test_runs_of_dead_processes_are_failed_on_read(self, metadata_store: Any) -> None:
         import subprocess

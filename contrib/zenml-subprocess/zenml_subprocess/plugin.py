@@ -3,13 +3,11 @@ so that `zenml orchestrator flavors` never imports your implementation's depende
 
 from __future__ import annotations
 
-from typing import Any
-
-from zenml_core import hookimpl
+from zenml_core.plugin import ComponentRegistrar, hookimpl
 
 
 @hookimpl
-def zenml_register_orchestrators(registry: Any) -> None:
+def zenml_register_orchestrators(registry: ComponentRegistrar) -> None:
     registry.add(
         "subprocess",
         implementation="zenml_subprocess.orchestrator:SubprocessOrchestrator",

@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from zenml_docker.testing import BASE_IMAGE, build_wheelhouse, docker_with_base_image
+from zenml_docker.testing import (
+    BASE_IMAGE,
+    build_wheelhouse,
+    docker_with_base_image,
+    no_step_images_left,
+)
 
 REPOSITORY = Path(__file__).parents[3]
-__all__ = ["BASE_IMAGE"]
+__all__ = ["BASE_IMAGE", "no_step_images_left"]
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from attrs import field, frozen
+from zenml_docker.image import StepImageSettings
 
 from zenml_core.config.validators import at_least_zero, optional, positive
 
@@ -25,7 +26,7 @@ class GCSArtifactStoreConfig:
 
 
 @frozen(kw_only=True)
-class VertexSettings:
+class VertexSettings(StepImageSettings):
     """What the ``vertex`` orchestrator and training backend share.
 
     - ``project``, ``location``; jobs run as ``service_account`` in ``network``, encrypted with
@@ -34,8 +35,12 @@ class VertexSettings:
       ``api_endpoint`` and ``api_transport`` (``grpc`` or ``rest``) are for private endpoints
       and local fakes; ``anonymous`` sends no credentials (only for such fakes).
     - The step image: ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``
-      (built with zenml-docker's builder) and ``registry`` to push it to (Artifact Registry,
-      e.g. ``us-docker.pkg.dev/PROJECT/REPO``).
+      (:class:`~zenml_docker.image.StepImageSettings`) and ``registry`` to push it to
+      (Artifact Registry, e.g. ``us-docker.pkg.dev/PROJECT/REPO``).
+    - ``secrets``: where tasks and jobs find the stack's secrets, as Secret Manager references
+      per variable (``{ZENML_DB_PASSWORD: projects/P/secrets/db-password/versions/latest}``);
+      resolved inside the task, so no job spec ever holds a value.
+      ``secret_manager_endpoint``: a private (or fake) Secret Manager REST endpoint.
     """
 
     project: str
@@ -48,11 +53,9 @@ class VertexSettings:
     api_endpoint: str | None = None
     api_transport: str | None = None
     anonymous: bool = False
-    base_image: str = "python:3.11-slim"
-    requirements: list[str] = field(factory=list)
-    requirements_file: str | None = None
-    wheelhouse: str | None = None
     registry: str | None = None
+    secrets: dict[str, str] = field(factory=dict)
+    secret_manager_endpoint: str | None = None
 
 
 @frozen(kw_only=True)

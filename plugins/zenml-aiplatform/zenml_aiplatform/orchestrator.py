@@ -2,8 +2,9 @@
 PipelineJob.
 
 The step image is built (and pushed to ``registry``) and the YAML compiled by zenml-kubeflow's
-orchestrator, so both run the same tasks. The job's resource name is recorded with the run;
-with ``wait`` off, or once ``timeout`` passes, the run is followed through
+compiler, so both run the same tasks; here they run ``zenml_aiplatform.entrypoint``, which
+reads the stack's secrets from Secret Manager first. The job's resource name is recorded with
+the run; with ``wait`` off, or once ``timeout`` passes, the run is followed through
 :meth:`VertexOrchestrator.remote_state` whenever runs are read.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zenml_aiplatform.config import VertexOrchestratorConfig
 from zenml_aiplatform.vertex import VertexError, connect, job_state, resource_id, wait_for
@@ -21,38 +22,29 @@ from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_after_remote_run
 
 if TYPE_CHECKING:
-    from zenml_core.metadata_stores.records import RunRecord
     from zenml_core.execution.context import RunContext, StepOutcome
+    from zenml_core.metadata_stores.records import RunRecord
 
 
 class VertexOrchestrator(BaseOrchestrator[VertexOrchestratorConfig]):
     """Submits the compiled pipeline as a Vertex AI PipelineJob and follows it."""
 
-    def _compiler(self) -> Any:
-        """zenml-kubeflow's orchestrator, configured with this one's image settings."""
-        from zenml_kubeflow.config import KubeflowOrchestratorConfig
-        from zenml_kubeflow.orchestrator import KubeflowOrchestrator
-
-        config = KubeflowOrchestratorConfig(
-            base_image=self.config.base_image,
-            requirements=list(self.config.requirements),
-            requirements_file=self.config.requirements_file,
-            wheelhouse=self.config.wheelhouse,
-            registry=self.config.registry,
-        )
-        return KubeflowOrchestrator(
-            name=self.name, config=config, root=self.root, flavor="kubeflow"
-        )
-
     def run(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
-        from zenml_kubeflow.compiler import RUN_ID, RUN_NAME
+        from zenml_kubeflow.compiler import RUN_ID, RUN_NAME, compile_for_stack
+
+        from zenml_aiplatform.secrets import reference_environment
 
         if not self.config.pipeline_root.startswith("gs://"):
             raise VertexError(
                 f"orchestrator {self.name!r}: pipeline_root {self.config.pipeline_root!r} is not "
                 "a gs:// URL; Vertex AI keeps pipeline files in Cloud Storage"
             )
-        _, yaml_text = self._compiler().compile(context.stack, context.plugins, context.spec)
+        _, yaml_text = compile_for_stack(
+            context.spec, context.stack, context.plugins, self.config, self.root,
+            remote=True, registry=self.config.registry,
+            environment=reference_environment(self.config, context.stack),
+            entrypoint="zenml_aiplatform.entrypoint", with_secrets=False,
+        )  # fmt: skip
         aiplatform = connect(self.config)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="zenml-vertex-") as folder:

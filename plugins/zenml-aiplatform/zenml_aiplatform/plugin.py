@@ -3,13 +3,11 @@ libraries (``google.cloud.aiplatform`` alone takes about 2.5 s to import)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from zenml_core import hookimpl
+from zenml_core.plugin import ComponentRegistrar, hookimpl
 
 
 @hookimpl
-def zenml_register_artifact_stores(registry: Any) -> None:
+def zenml_register_artifact_stores(registry: ComponentRegistrar) -> None:
     registry.add(
         "gcs",
         implementation="zenml_aiplatform.gcs:GCSArtifactStore",
@@ -19,7 +17,7 @@ def zenml_register_artifact_stores(registry: Any) -> None:
 
 
 @hookimpl
-def zenml_register_orchestrators(registry: Any) -> None:
+def zenml_register_orchestrators(registry: ComponentRegistrar) -> None:
     registry.add(
         "vertex",
         implementation="zenml_aiplatform.orchestrator:VertexOrchestrator",
@@ -29,7 +27,7 @@ def zenml_register_orchestrators(registry: Any) -> None:
 
 
 @hookimpl
-def zenml_register_training_backends(registry: Any) -> None:
+def zenml_register_training_backends(registry: ComponentRegistrar) -> None:
     registry.add(
         "vertex",
         implementation="zenml_aiplatform.training:VertexTrainingBackend",

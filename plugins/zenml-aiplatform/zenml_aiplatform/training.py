@@ -1,11 +1,12 @@
 """The ``vertex`` training backend: a step handed to it runs as a Vertex AI CustomJob.
 
 The job runs the step image (zenml-docker's builder, pushed to ``registry``) with
-``python3 -m zenml_core.entrypoint ... --on-training-backend``; the pipeline waits for the job
-and goes on. Outputs land in the stack's artifact store like any step's. When the metadata
-store is a local SQLite file the job cannot reach it, so the step records via its manifest,
-imported when the job has ended. With ``replica_count`` > 1 the first replica (the chief)
-runs and records the step; the others run its code with ``--compute-only``.
+``python3 -m zenml_aiplatform.entrypoint ... --on-training-backend`` (secrets as Secret
+Manager references, read inside the job); the pipeline waits for the job and goes on.
+Outputs land in the stack's artifact store like any step's. When the metadata store cannot
+be reached from the job (a local SQLite file) the step records via its manifest, imported
+when the job has ended. With ``replica_count`` > 1 the first replica (the chief) runs and
+records the step; the others run its code with ``--compute-only``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from zenml_aiplatform.config import VertexStepSettings, VertexTrainingBackendConfig
-from zenml_aiplatform.vertex import (
-    connect,
-    job_state,
-    resource_id,
-    step_image,
-    wait_for,
-)
+from zenml_aiplatform.vertex import connect, job_state, resource_id, wait_for
 from zenml_core.backends.base import BaseTrainingBackend
 from zenml_core.config.converter import structure
 from zenml_core.errors import one_line
@@ -33,6 +28,8 @@ if TYPE_CHECKING:
     from zenml_core.execution.context import RunContext, StepOutcome
     from zenml_core.stack.stack import Stack
 
+ENTRYPOINT = "zenml_aiplatform.entrypoint"
+
 
 class VertexTrainingBackend(BaseTrainingBackend[VertexTrainingBackendConfig]):
     """Runs steps as Vertex AI CustomJobs on the configured machines and accelerators."""
@@ -41,8 +38,9 @@ class VertexTrainingBackend(BaseTrainingBackend[VertexTrainingBackendConfig]):
         self, context: RunContext, step_name: str, image: str, python_path: list[str]
     ) -> list[dict[str, Any]]:
         """The job's worker pools: the chief replica runs the step, extra replicas compute."""
-        from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore
-        from zenml_core.stack.builder import secret_environment, stack_document
+        from zenml_aiplatform.secrets import reference_environment
+        from zenml_core.execution.invocation import StepInvocation
+        from zenml_core.stack.builder import stack_document
 
         stack: Stack = context.stack
         step_settings = structure(
@@ -59,23 +57,24 @@ class VertexTrainingBackend(BaseTrainingBackend[VertexTrainingBackendConfig]):
             machine_spec["accelerator_count"] = (
                 step_settings.accelerator_count or self.config.accelerator_count or 1
             )
-        arguments = [
-            "--run-id", context.run_id,
-            "--run-name", context.run_name,
-            "--step", step_name,
-            "--spec-json", context.spec.to_json(),
-            "--stack-json", json.dumps(stack_document(stack, context.plugins.registry)),
-            "--on-training-backend",
-        ]  # fmt: skip
-        for folder in python_path:
-            arguments += ["--python-path", folder]
-        if isinstance(stack.metadata_store, SQLiteMetadataStore):
-            arguments.append("--record-via-manifest")
+        invocation = StepInvocation(
+            run_id=context.run_id,
+            run_name=context.run_name,
+            step=step_name,
+            spec=context.spec.to_json(),
+            stack=json.dumps(stack_document(stack, context.plugins.registry)),
+            inline=True,
+            python_path=tuple(python_path),
+            record_via_manifest=not stack.metadata_store.reachable_elsewhere(),
+            on_training_backend=True,
+        )
+        arguments = invocation.argv()
+        environment = reference_environment(self.config, stack)
         container = {
             "image_uri": image,
-            "command": ["python3", "-m", "zenml_core.entrypoint"],
+            "command": ["python3", "-m", ENTRYPOINT],
             "args": arguments,
-            "env": [{"name": k, "value": v} for k, v in secret_environment(stack).items()],
+            "env": [{"name": k, "value": v} for k, v in environment.items()],
         }
         pools = [{"machine_spec": machine_spec, "replica_count": 1, "container_spec": container}]
         replicas = step_settings.replica_count or self.config.replica_count
@@ -92,7 +91,12 @@ class VertexTrainingBackend(BaseTrainingBackend[VertexTrainingBackendConfig]):
 
     def run_step(self, context: RunContext, step_name: str) -> StepOutcome:
         started = time.perf_counter()
-        image, python_path = step_image(self.config, context.stack, context.plugins, self.root)
+        from zenml_docker.image import build_step_image, project_python_path
+
+        image, _ = build_step_image(
+            self.config, context.stack, context.plugins, self.root, registry=self.config.registry
+        )
+        python_path = project_python_path(self.root)
         pools = self.worker_pool_specs(context, step_name, image, python_path)
         aiplatform = connect(self.config)
         try:

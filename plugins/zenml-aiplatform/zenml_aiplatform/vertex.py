@@ -12,11 +12,7 @@ from zenml_core.errors import ZenMLError
 from zenml_core.orchestrators.remote import RemoteState
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from zenml_aiplatform.config import VertexSettings
-    from zenml_core.plugin.manager import PluginManager
-    from zenml_core.stack.stack import Stack
 
 
 class VertexError(ZenMLError):
@@ -84,33 +80,3 @@ def wait_for(
         if time.monotonic() + poll_seconds > deadline:
             return None
         time.sleep(poll_seconds)
-
-
-def step_image(
-    settings: VertexSettings, stack: Stack, plugins: PluginManager, root: Path
-) -> tuple[str, list[str]]:
-    """Build the step image with zenml-docker's builder and push it to ``registry``; returns
-    the image and the folders to import the project's code from inside it."""
-    import docker
-    from zenml_docker.image import ensure_image, push_image
-
-    images = docker_images(settings, root)
-    client = docker.from_env()
-    image, _ = ensure_image(client, images.recipe_for(stack, plugins))
-    if settings.registry:
-        image = push_image(client, image, settings.registry)
-    return image, images.python_path()
-
-
-def docker_images(settings: VertexSettings, root: Path) -> Any:
-    """zenml-docker's orchestrator, used for its image recipe and python path."""
-    from zenml_docker.config import DockerOrchestratorConfig
-    from zenml_docker.orchestrator import DockerOrchestrator
-
-    config = DockerOrchestratorConfig(
-        base_image=settings.base_image,
-        requirements=list(settings.requirements),
-        requirements_file=settings.requirements_file,
-        wheelhouse=settings.wheelhouse,
-    )
-    return DockerOrchestrator(name="vertex-image", config=config, root=root, flavor="docker")

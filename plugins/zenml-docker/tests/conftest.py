@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from zenml_docker.testing import BASE_IMAGE, build_wheelhouse, docker_with_base_image
+from zenml_docker.testing import (
+    BASE_IMAGE,
+    build_wheelhouse,
+    docker_with_base_image,
+    no_step_images_left,
+)
 
+__all__ = ["no_step_images_left"]
 HERE = Path(__file__).parent
 REPOSITORY = HERE.parents[2]
 

@@ -1,21 +1,20 @@
-"""Configuration of the ``docker`` orchestrator and of single steps (kept free of imports)."""
+"""Configuration of the ``docker`` orchestrator and of single steps (kept free of heavy
+imports)."""
 
 from __future__ import annotations
 
 from attrs import field, frozen
 
 from zenml_core.config.validators import optional, positive
+from zenml_docker.image import StepImageSettings
 
 
-@frozen
-class DockerOrchestratorConfig:
-    """Settings of the ``docker`` orchestrator.
+@frozen(kw_only=True)
+class DockerOrchestratorConfig(StepImageSettings):
+    """Settings of the ``docker`` orchestrator: the step image (see
+    :class:`~zenml_docker.image.StepImageSettings`: ``base_image``, ``requirements``,
+    ``requirements_file``, ``wheelhouse``) and:
 
-    - ``base_image``: the image step images are built on (it needs Python 3.10+ and pip).
-    - ``requirements`` / ``requirements_file``: what the steps need besides zenml, as pip
-      requirement lines or a file relative to the repository root.
-    - ``wheelhouse``: a folder of wheels; zenml, the plugins and the requirements are
-      installed from it alone, with no package index and no network (air-gapped builds).
     - ``parallelism``: how many step containers may run at once (None: the number of cores).
     - ``network``: the network mode of step containers (e.g. ``none``, ``host``, ``bridge``).
     - ``environment``: environment variables of every step container.
@@ -24,10 +23,6 @@ class DockerOrchestratorConfig:
     - ``keep_containers``: leave finished containers for inspection.
     """
 
-    base_image: str = "python:3.11-slim"
-    requirements: list[str] = field(factory=list)
-    requirements_file: str | None = None
-    wheelhouse: str | None = None
     parallelism: int | None = field(default=None, validator=optional(positive))
     network: str | None = None
     environment: dict[str, str] = field(factory=dict)

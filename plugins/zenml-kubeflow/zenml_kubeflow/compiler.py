@@ -1,10 +1,13 @@
 """Translate a ``PipelineSpec`` into Kubeflow Pipelines IR YAML with the kfp compiler.
 
-One container task per step, all on the step image, each running
-``python3 -m zenml_core.entrypoint`` with the spec and the stack document inline (the YAML
-needs nothing else to run) and KFP's executor input (``{{$}}``), so it writes the executor
-output file: the task's output parameter ``zenml_outputs`` holds the step's output URIs.
-Task dependencies mirror the DAG; KFP's own cache is off, zenml's decides.
+One container task per step, all on the step image, each running ``python3 -m
+zenml_kubeflow.entrypoint`` (or another plugin's wrapper of it) with KFP's executor input
+(``{{$}}``), so it writes the executor output file: the task's output parameter
+``zenml_outputs`` holds the step's output URIs. The spec and the stack document are pipeline
+parameters whose defaults hold them, carried once per pipeline, not once per task: the YAML
+grows linearly with the steps. Task dependencies mirror the DAG; KFP's own cache is off,
+zenml's decides. Secrets are never in the YAML: tasks read them from a Kubernetes secret
+(named in the orchestrator's settings) or, through ``environment``, as references.
 """
 
 # No `from __future__ import annotations` here: kfp reads the component's annotations.
@@ -14,23 +17,38 @@ from pathlib import Path
 from typing import Any
 
 from zenml_core.config.converter import structure
+from zenml_core.errors import ZenMLError
 from zenml_core.pipelines.spec import PipelineSpec
 from zenml_kubeflow.config import KubeflowStepSettings
 
 RUN_ID = "zenml_run_id"
 RUN_NAME = "zenml_run_name"
+SPEC = "zenml_spec"
+STACK = "zenml_stack"
+ENTRYPOINT = "zenml_kubeflow.entrypoint"
 
 
-def _component(task_name: str, image: str, fixed_args: list[str]) -> Any:
+class KubeflowCompileError(ZenMLError):
+    """The pipeline cannot be compiled for Kubeflow Pipelines as configured."""
+
+
+def _component(task_name: str, image: str, entrypoint: str, fixed_args: list[str]) -> Any:
     from kfp import dsl
 
     @dsl.container_component  # type: ignore[untyped-decorator]
-    def zenml_step(zenml_run_id: str, zenml_run_name: str, zenml_outputs: dsl.OutputPath(str)):  # type: ignore[no-untyped-def, valid-type]
+    def zenml_step(  # type: ignore[no-untyped-def]
+        zenml_run_id: str,
+        zenml_run_name: str,
+        zenml_spec: str,
+        zenml_stack: str,
+        zenml_outputs: dsl.OutputPath(str),  # type: ignore[valid-type]
+    ):
         return dsl.ContainerSpec(
             image=image,
-            command=["python3", "-m", "zenml_core.entrypoint"],
+            command=["python3", "-m", entrypoint],
             args=[
-                "--run-id", zenml_run_id, "--run-name", zenml_run_name, *fixed_args,
+                "--run-id", zenml_run_id, "--run-name", zenml_run_name,
+                "--spec-json", zenml_spec, "--stack-json", zenml_stack, *fixed_args,
                 "--executor-input", "{{$}}",
             ],
         )  # fmt: skip
@@ -46,22 +64,43 @@ def build_pipeline(
     stack_document: dict[str, Any],
     python_path: list[str],
     record_via_manifest: bool = False,
+    secret_variables: list[str] | None = None,
+    kubernetes_secret: str | None = None,
+    environment: dict[str, str] | None = None,
+    entrypoint: str = ENTRYPOINT,
 ) -> Any:
-    """A kfp pipeline function for ``spec`` (compile it, or run it with ``kfp.local``)."""
+    """A kfp pipeline function for ``spec`` (compile it, or run it with ``kfp.local``).
+
+    ``secret_variables`` (see ``zenml_core.stack.builder.secret_variables``) come from
+    ``kubernetes_secret``; ``environment`` is set on every task (plain values only).
+    """
     from kfp import dsl
 
+    fixed: list[str] = []
+    for folder in python_path:
+        fixed += ["--python-path", folder]
+    if record_via_manifest:
+        fixed.append("--record-via-manifest")
+    components = {
+        step.name: _component(
+            step.name.replace("_", "-"), image, entrypoint, ["--step", step.name, *fixed]
+        )
+        for step in spec.steps
+    }
     spec_json = spec.to_json()
     stack_json = json.dumps(stack_document, sort_keys=True)
-    components = {}
-    for step in spec.steps:
-        arguments = ["--step", step.name, "--spec-json", spec_json, "--stack-json", stack_json]
-        for folder in python_path:
-            arguments += ["--python-path", folder]
-        if record_via_manifest:
-            arguments.append("--record-via-manifest")
-        components[step.name] = _component(step.name.replace("_", "-"), image, arguments)
+    from_secret = {name: name for name in secret_variables or []}
+    if from_secret and kubernetes_secret is None:
+        raise KubeflowCompileError(
+            f"the stack's secrets ({', '.join(from_secret)}) must reach the step pods: create "
+            "a Kubernetes secret with one key per variable and set the orchestrator's "
+            "secret=NAME (the compiled YAML never holds a secret's value)"
+        )
 
-    def body(zenml_run_id: str, zenml_run_name: str) -> None:
+    def body(
+        zenml_run_id: str, zenml_run_name: str, zenml_spec: str = spec_json,
+        zenml_stack: str = stack_json,
+    ) -> None:  # fmt: skip
         tasks: dict[str, Any] = {}
         for step in spec.steps:
             settings = structure(
@@ -69,7 +108,10 @@ def build_pipeline(
                 KubeflowStepSettings,
                 source=f"step {step.name!r}: settings['kubeflow']",
             )
-            task = components[step.name](zenml_run_id=zenml_run_id, zenml_run_name=zenml_run_name)
+            task = components[step.name](
+                zenml_run_id=zenml_run_id, zenml_run_name=zenml_run_name,
+                zenml_spec=zenml_spec, zenml_stack=zenml_stack,
+            )  # fmt: skip
             task.set_caching_options(False)
             task.set_display_name(step.name)
             for upstream in step.upstream:
@@ -83,8 +125,14 @@ def build_pipeline(
                 task.set_accelerator_limit(settings.gpu_count)
             if settings.retries:
                 task.set_retry(num_retries=settings.retries)
-            for key, value in settings.environment.items():
+            for key, value in {**(environment or {}), **settings.environment}.items():
                 task.set_env_variable(key, value)
+            if from_secret:
+                from kfp import kubernetes
+
+                kubernetes.use_secret_as_env(
+                    task, secret_name=kubernetes_secret, secret_key_to_env=from_secret
+                )
             tasks[step.name] = task
 
     body.__name__ = spec.name
@@ -100,3 +148,42 @@ def compile_to_yaml(spec: PipelineSpec, **options: Any) -> str:
         path = Path(folder) / "pipeline.yaml"
         compiler.Compiler().compile(pipeline, str(path))
         return path.read_text(encoding="utf-8")
+
+
+def compile_for_stack(
+    spec: PipelineSpec,
+    stack: Any,
+    plugins: Any,
+    settings: Any,
+    root: Path,
+    *,
+    remote: bool,
+    registry: str | None = None,
+    kubernetes_secret: str | None = None,
+    environment: dict[str, str] | None = None,
+    entrypoint: str = ENTRYPOINT,
+    with_secrets: bool = True,
+) -> tuple[str, str]:
+    """Build the step image for ``stack`` (``settings``: a ``StepImageSettings``; pushed to
+    ``registry`` when given) and compile ``spec``; returns (image, YAML).
+
+    ``remote``: the tasks run away from this machine (a cluster, Vertex AI): steps that cannot
+    reach the metadata store record via manifests, and the stack's secret variables come from
+    ``kubernetes_secret`` (``with_secrets`` off: the caller provides them another way)."""
+    from zenml_docker.image import build_step_image, project_python_path
+
+    from zenml_core.stack.builder import secret_variables, stack_document
+
+    image, _ = build_step_image(settings, stack, plugins, root, registry=registry)
+    yaml_text = compile_to_yaml(
+        spec,
+        image=image,
+        stack_document=stack_document(stack, plugins.registry),
+        python_path=project_python_path(root),
+        record_via_manifest=remote and not stack.metadata_store.reachable_elsewhere(),
+        secret_variables=secret_variables(stack) if remote and with_secrets else None,
+        kubernetes_secret=kubernetes_secret,
+        environment=environment,
+        entrypoint=entrypoint,
+    )
+    return image, yaml_text

@@ -1,14 +1,16 @@
-"""Configuration of the ``kubeflow`` orchestrator and of single steps (kept free of imports)."""
+"""Configuration of the ``kubeflow`` orchestrator and of single steps (kept free of heavy
+imports)."""
 
 from __future__ import annotations
 
 from attrs import field, frozen
+from zenml_docker.image import StepImageSettings
 
 from zenml_core.config.validators import at_least_zero, positive
 
 
-@frozen
-class KubeflowOrchestratorConfig:
+@frozen(kw_only=True)
+class KubeflowOrchestratorConfig(StepImageSettings):
     """Settings of the ``kubeflow`` orchestrator.
 
     - ``local``: run the compiled pipeline on this machine with ``kfp.local.DockerRunner``
@@ -20,8 +22,12 @@ class KubeflowOrchestratorConfig:
       to pull.
       The cluster must reach the artifact store; a SQLite metadata store it cannot reach, so
       steps then record via their manifests, imported when the run ends (no caching there).
-    - ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``: the step image,
-      built with zenml-docker's image builder.
+    - ``secret``: the Kubernetes secret the step pods read the stack's secrets from (one key
+      per variable, named like it: ``ZENML_DB_PASSWORD`` for ``password_env:
+      ZENML_DB_PASSWORD``, ``ZENML_METADATA_STORE__PASSWORD`` for a password in the
+      configuration). The compiled YAML names the secret, never a value.
+    - ``base_image``, ``requirements``, ``requirements_file``, ``wheelhouse``: the step image
+      (:class:`~zenml_docker.image.StepImageSettings`).
     - ``network``: the network mode of local step containers.
     """
 
@@ -32,10 +38,7 @@ class KubeflowOrchestratorConfig:
     wait: bool = True
     timeout: int = field(default=3600, validator=positive)
     registry: str | None = None
-    base_image: str = "python:3.11-slim"
-    requirements: list[str] = field(factory=list)
-    requirements_file: str | None = None
-    wheelhouse: str | None = None
+    secret: str | None = None
     network: str | None = None
 
 

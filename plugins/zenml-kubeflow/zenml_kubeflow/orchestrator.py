@@ -18,19 +18,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zenml_docker.config import DockerOrchestratorConfig
-from zenml_docker.orchestrator import DockerOrchestrator
-
 from zenml_core.errors import ZenMLError, one_line
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.external import run_folder
 from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_after_remote_run
-from zenml_kubeflow.compiler import RUN_ID, RUN_NAME
+from zenml_kubeflow.compiler import RUN_ID, RUN_NAME, compile_for_stack
 from zenml_kubeflow.config import KubeflowOrchestratorConfig
 
 if TYPE_CHECKING:
-    from zenml_core.metadata_stores.records import RunRecord
     from zenml_core.execution.context import RunContext, StepOutcome
+    from zenml_core.metadata_stores.records import RunRecord
+    from zenml_core.pipelines.spec import PipelineSpec
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.stack.stack import Stack
 
@@ -42,45 +40,15 @@ class KubeflowOrchestratorError(ZenMLError):
 class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
     """Compiles with the kfp SDK; runs locally with DockerRunner or submits with kfp.Client."""
 
-    def _images(self) -> DockerOrchestrator:
-        """zenml-docker's orchestrator, used for its image recipe and mounts."""
-        config = DockerOrchestratorConfig(
-            base_image=self.config.base_image,
-            requirements=list(self.config.requirements),
-            requirements_file=self.config.requirements_file,
-            wheelhouse=self.config.wheelhouse,
-            network=self.config.network,
-        )
-        return DockerOrchestrator(name=self.name, config=config, root=self.root, flavor="docker")
-
-    def compile(self, stack: Stack, plugins: PluginManager, spec: Any) -> tuple[str, str]:
+    def compile(self, stack: Stack, plugins: PluginManager, spec: PipelineSpec) -> tuple[str, str]:
         """Build the step image (and push it to ``registry``) and compile ``spec``; returns
         (image, YAML)."""
-        import docker
-        from zenml_docker.image import ensure_image, push_image
-
-        from zenml_core.stack.builder import stack_document
-        from zenml_kubeflow.compiler import compile_to_yaml
-
-        images = self._images()
-        client = docker.from_env()
-        image, _ = ensure_image(client, images.recipe_for(stack, plugins))
-        if self.config.registry and not self.config.local:
-            image = push_image(client, image, self.config.registry)
-        yaml_text = compile_to_yaml(
-            spec,
-            image=image,
-            stack_document=stack_document(stack, plugins.registry),
-            python_path=images.python_path(),
-            record_via_manifest=self._records_via_manifests(stack),
-        )
-        return image, yaml_text
-
-    def _records_via_manifests(self, stack: Stack) -> bool:
-        """A cluster cannot open this machine's SQLite file: its steps record via manifests."""
-        from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore
-
-        return not self.config.local and isinstance(stack.metadata_store, SQLiteMetadataStore)
+        remote = not self.config.local
+        return compile_for_stack(
+            spec, stack, plugins, self.config, self.root, remote=remote,
+            registry=self.config.registry if remote else None,
+            kubernetes_secret=self.config.secret,
+        )  # fmt: skip
 
     def _write_pipeline(self, context: RunContext) -> Path:
         _, yaml_text = self.compile(context.stack, context.plugins, context.spec)
@@ -159,17 +127,16 @@ class KubeflowOrchestrator(BaseOrchestrator[KubeflowOrchestratorConfig]):
             return RemoteState(f"unknown: {self.config.host} did not answer ({one_line(exc)})")
 
     def _run_locally(self, context: RunContext) -> dict[str, StepOutcome]:
+        import docker
         from kfp import components, local
+        from zenml_docker.image import store_mounts
 
         from zenml_core.stack.builder import secret_environment
 
         folder = self._write_pipeline(context)
-        import docker
-
-        images = self._images()
         mounts = [  # DockerRunner reserves `volumes` for the pipeline root
             docker.types.Mount(target=bind["bind"], source=host, type="bind")
-            for host, bind in images.mounts(context).items()
+            for host, bind in store_mounts(context.stack).items()
         ]
         options: dict[str, Any] = {
             "mounts": mounts,

@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
-from zenml_core import hookimpl
+from zenml_core.plugin import CLIContext, ComponentRegistrar, hookimpl
 
 
 @hookimpl
-def zenml_register_orchestrators(registry: Any) -> None:
+def zenml_register_orchestrators(registry: ComponentRegistrar) -> None:
     registry.add(
         "kubeflow",
         implementation="zenml_kubeflow.orchestrator:KubeflowOrchestrator",
@@ -29,7 +29,9 @@ def kubeflow_group() -> None:
 @click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False))
 @click.option("--orchestrator", help="A registered kubeflow orchestrator (default: the stack's).")
 @click.pass_obj
-def compile_command(context: Any, target: str, output: str, orchestrator: str | None) -> None:
+def compile_command(
+    context: CLIContext, target: str, output: str, orchestrator: str | None
+) -> None:
     """Write the Kubeflow Pipelines YAML of a pipeline without running anything."""
     import os
     from pathlib import Path

@@ -7,6 +7,7 @@ submitted YAML's own commands run (with this interpreter instead of the image's)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,12 @@ from typing import Any
 def run_tasks_locally(pipeline_spec: dict[str, Any], parameters: dict[str, str]) -> dict[str, int]:
     """Run every task's container command as a local process, dependencies first; returns
     the exit codes. A task whose dependency failed does not start (as on a cluster): -1."""
+    defaults = {
+        name: definition["defaultValue"]
+        for name, definition in pipeline_spec["root"]["inputDefinitions"]["parameters"].items()
+        if "defaultValue" in definition
+    }
+    parameters = {**defaults, **parameters}  # what the KFP backend does with the defaults
     tasks = pipeline_spec["root"]["dag"]["tasks"]
     executors = pipeline_spec["deploymentSpec"]["executors"]
     codes: dict[str, int] = {}
@@ -40,7 +47,10 @@ def run_tasks_locally(pipeline_spec: dict[str, Any], parameters: dict[str, str])
                 })  # fmt: skip
                 args = [_fill(arg, parameters, executor_input) for arg in container["args"]]
                 command = [sys.executable, *container["command"][1:], *args]
-                codes[name] = subprocess.run(command, capture_output=True).returncode
+                environment = {e["name"]: e["value"] for e in container.get("env", [])}
+                codes[name] = subprocess.run(
+                    command, capture_output=True, env={**os.environ, **environment}
+                ).returncode
                 if codes[name] == 0 and not Path(folder, "executor_output.json").exists():
                     raise RuntimeError(f"task {name} exited 0 but wrote no executor output")
     return codes

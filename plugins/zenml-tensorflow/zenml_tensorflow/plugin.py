@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from zenml_core import hookimpl
+from zenml_core.plugin import MaterializerRegistrar, StepClassRegistrar, hookimpl
 
 
 @hookimpl
-def zenml_register_step_classes(registry: Any) -> None:
+def zenml_register_step_classes(registry: StepClassRegistrar) -> None:
     registry.add(
         "TensorflowFeedForwardTrainer",
         implementation="zenml_tensorflow.trainer:TensorflowFeedForwardTrainer",
@@ -17,5 +15,5 @@ def zenml_register_step_classes(registry: Any) -> None:
 
 
 @hookimpl
-def zenml_register_materializers(registry: Any) -> None:
+def zenml_register_materializers(registry: MaterializerRegistrar) -> None:
     registry.add("keras:Model", materializer="zenml_tensorflow.materializer:KerasModelMaterializer")
