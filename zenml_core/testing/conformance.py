@@ -15,6 +15,7 @@ import io
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +207,7 @@ class MetadataStoreConformance:
         store.complete_step(first, [self.artifact("output")], {})
         running = store.start_step("r1", "slow", {}, None)
         store.finish_run("r1", "failed", "orphaned: its process ended")  # reaped
-        late = [
+        late: list[Callable[[], object]] = [
             lambda: store.start_step("r1", "late", {}, None),
             lambda: store.complete_step(running, [self.artifact("model")], {}),
             lambda: store.record_cached_step("r1", "again", {}, "key", first, {}),
