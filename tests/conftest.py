@@ -15,7 +15,9 @@ from click.testing import CliRunner, Result
 from zenml_core.cli.main import CLIContext, build_cli
 from zenml_core.plugin.manager import PluginManager, create_plugin_manager
 from zenml_core.repository import Repository
-from zenml_core.testing.services import service_missing
+from zenml_core.testing.services import MYSQL, reset_mysql
+
+__all__ = ["reset_mysql"]  # imported from here by the tests
 
 TEST_PLUGINS = Path(__file__).parent / "plugins"
 
@@ -165,35 +167,6 @@ def run_zenml(
 
 
 # -- services -----------------------------------------------------------------------------------
-
-MYSQL = {
-    "host": os.environ.get("ZENML_TEST_MYSQL_HOST", "127.0.0.1"),
-    "port": int(os.environ.get("ZENML_TEST_MYSQL_PORT", "3306")),
-    "user": os.environ.get("ZENML_TEST_MYSQL_USER", "zenml"),
-    "password": os.environ.get("ZENML_TEST_MYSQL_PASSWORD", "zenml"),
-    "database": os.environ.get("ZENML_TEST_MYSQL_DATABASE", "zenml_test"),
-}
-
-
-def reset_mysql() -> None:
-    """An empty test database: drop every table (a MySQL store test starts from nothing)."""
-    try:
-        import pymysql
-    except ImportError:
-        service_missing("PyMySQL is not installed")
-    try:
-        connection = pymysql.connect(**MYSQL, connect_timeout=3)
-    except pymysql.err.OperationalError as exc:
-        service_missing(
-            f"no MySQL/MariaDB server at {MYSQL['host']}:{MYSQL['port']} ({exc.args[-1]}); "
-            "start one with scripts/services/mariadb"
-        )
-    with connection, connection.cursor() as cursor:
-        cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
-        cursor.execute("SHOW TABLES")
-        for (table,) in cursor.fetchall():
-            cursor.execute(f"DROP TABLE `{table}`")
-        cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
 
 
 def mysql_settings() -> dict[str, object]:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 from sample_steps import arithmetic, half_broken
@@ -17,6 +16,7 @@ from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 from zenml_core.stack.builder import load_stack, secret_environment, stack_document
 from zenml_core.stack.stack import Stack
+from zenml_core.testing.external import record_external_run
 
 TESTS = Path(__file__).parent
 
@@ -25,17 +25,7 @@ def prepare_run(
     repo: Repository, plugins: PluginManager, pipeline: object, name: str
 ) -> tuple[Stack, PipelineSpec, str]:
     """Record a run as an external orchestrator would, and write its spec and stack files."""
-    stack = load_stack(repo, plugins=plugins, environ={})
-    spec = pipeline.compile(plugins=plugins)  # type: ignore[attr-defined]
-    run_id = uuid.uuid4().hex
-    stack.metadata_store.create_run(
-        run_id=run_id, name=name, pipeline=spec.name, stack_name=stack.name, stack={},
-        spec=spec.to_dict(), parameters=spec.parameters, git_commit=None, git_dirty=None,
-        host="elsewhere", pid=1,
-    )  # fmt: skip
-    (repo.root / "spec.json").write_text(spec.to_json())
-    (repo.root / "stack.json").write_text(json.dumps(stack_document(stack, plugins.registry)))
-    return stack, spec, run_id
+    return record_external_run(repo, plugins, pipeline, name)
 
 
 def run_in_subprocesses(
@@ -103,34 +93,6 @@ def test_secrets_travel_as_environment_not_in_the_document(
     assert secret_environment(mixed) == {"ZENML_METADATA_STORE__PASSWORD": "s3cret"}
 
 
-def test_a_step_started_ahead_waits_for_its_go_file(
-    repo: Repository, plugins: PluginManager
-) -> None:
-    import time
-
-    stack, _, run_id = prepare_run(repo, plugins, arithmetic, "ahead")
-
-    def start(step: str, go: Path) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id, "--run-name",
-             "ahead", "--step", step, "--spec", "spec.json", "--stack", "stack.json",
-             "--python-path", str(TESTS), "--wait-for", str(go)],
-            cwd=repo.root, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-
-    cancelled = start("numbers", repo.root / "go-cancelled")
-    waiting = start("numbers", repo.root / "go-numbers")
-    time.sleep(1.0)
-    assert cancelled.poll() is None and waiting.poll() is None  # both wait
-    assert stack.metadata_store.list_step_runs(run_id) == []
-    (repo.root / "go-cancelled.cancel").touch()
-    assert cancelled.wait(timeout=30) == 0
-    assert stack.metadata_store.list_step_runs(run_id) == []  # it ran nothing
-    (repo.root / "go-numbers").touch()
-    assert waiting.wait(timeout=30) == 0
-    assert [s.status for s in stack.metadata_store.list_step_runs(run_id)] == ["completed"]
-
-
 def test_outputs_keep_their_declared_order_through_json(
     repo: Repository, plugins: PluginManager
 ) -> None:
@@ -144,27 +106,3 @@ def test_outputs_keep_their_declared_order_through_json(
     halves = client.run(run_id).steps["halves"]
     assert halves.outputs["low"].load() == [0, 1, 2]
     assert halves.outputs["high"].load() == [3, 4, 5]
-
-
-def test_the_kubeflow_executor_protocol(repo: Repository, plugins: PluginManager) -> None:
-    """With --executor-input, the step's output URIs go to the executor output file."""
-    stack, _, run_id = prepare_run(repo, plugins, arithmetic, "kfp")
-    output_file = repo.root / "kfp" / "numbers" / "executor_output.json"
-    executor_input = {
-        "inputs": {"parameterValues": {"run_id": run_id}},
-        "outputs": {
-            "parameters": {"zenml_outputs": {"outputFile": str(output_file.parent / "outs")}},
-            "outputFile": str(output_file),
-        },
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id, "--run-name", "kfp",
-         "--step", "numbers", "--spec", "spec.json", "--stack", "stack.json", "--python-path",
-         str(TESTS), "--executor-input", json.dumps(executor_input)],
-        cwd=repo.root, capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    written = json.loads(output_file.read_text())
-    uris = json.loads(written["parameterValues"]["zenml_outputs"])
-    recorded = stack.metadata_store.step_outputs(run_id, "numbers")
-    assert uris == {"output": recorded["output"].uri}

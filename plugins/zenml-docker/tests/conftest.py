@@ -33,7 +33,8 @@ def docker_client() -> Any:
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Wheels of zenml-core, zenml-docker and their dependencies: images build offline."""
     return build_wheelhouse(
-        tmp_path_factory.mktemp("wheelhouse"), [REPOSITORY, REPOSITORY / "plugins" / "zenml-docker"]
+        tmp_path_factory.mktemp("wheelhouse"),
+        [f"{REPOSITORY}[mysql]", REPOSITORY / "plugins" / "zenml-docker"],
     )
 
 

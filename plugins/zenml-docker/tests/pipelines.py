@@ -103,3 +103,15 @@ def environment() -> str:
 @pipeline
 def configured():
     environment()
+
+
+@step(enable_cache=False)
+def nap(values: list[int]) -> int:
+    print("napping", flush=True)
+    time.sleep(120)
+    return len(values)
+
+
+@pipeline
+def napping():
+    nap(source())

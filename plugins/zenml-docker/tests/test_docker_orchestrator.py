@@ -125,3 +125,92 @@ def test_step_settings_and_orchestrator_environment_reach_the_container(project:
     assert values[("environment", "output")][1] == repr(
         "hello from the step settings / from the orchestrator"
     )
+
+
+def removing_stack(project: Path) -> None:
+    """The project's docker stack without keep_containers."""
+    from conftest import BASE_IMAGE
+
+    orchestrator = json.loads(
+        zenml("orchestrator", "describe", "containers", "--output", "json", cwd=project).stdout
+    )
+    wheelhouse = orchestrator["settings"]["wheelhouse"]
+    zenml("orchestrator", "register", "removing", "--flavor", "docker",
+          f"--base_image={BASE_IMAGE}", f"--wheelhouse={wheelhouse}", "--network=none",
+          cwd=project)  # fmt: skip
+    zenml("stack", "register", "rm", "-a", "default", "-m", "default", "-o", "removing",
+          "--set", cwd=project)  # fmt: skip
+
+
+def test_finished_containers_are_removed_and_a_dead_submitter_stops_its_steps(
+    project: Path, docker_client: Any
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    removing_stack(project)
+    zenml("pipeline", "run", "pipelines.py:diamond", cwd=project)
+    finished = latest_run(project)
+    assert finished["status"] == "completed" and containers_of(docker_client, finished["id"]) == []
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ZENML_")}
+    submitter = subprocess.Popen(
+        [str(Path(sys.executable).with_name("zenml")), "pipeline", "run", "pipelines.py:napping"],
+        cwd=project, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert submitter.stdout is not None
+    for line in submitter.stdout:  # the step's own output, streamed with its name in front
+        if line.startswith("[nap] napping"):
+            break
+    run_id = latest_run(project)["id"]
+    assert [c.labels["zenml.step"] for c in containers_of(docker_client, run_id)] == ["nap"]
+    submitter.send_signal(signal.SIGKILL)
+    submitter.wait()
+    deadline = time.monotonic() + 30
+    while containers_of(docker_client, run_id):
+        assert time.monotonic() < deadline, "the step container outlived its submitter"
+        time.sleep(0.2)
+    killed = latest_run(project)
+    assert killed["status"] == "failed" and killed["error"].startswith("orphaned: ")
+    steps = {s["step"]: s["status"] for s in killed["steps"]}
+    assert steps == {"source": "cached", "nap": "failed"}  # source ran in the diamond
+
+
+def test_a_password_given_by_reference_reaches_the_step_containers(
+    project: Path, docker_client: Any
+) -> None:
+    import os
+
+    from conftest import BASE_IMAGE
+
+    from zenml_core.testing.services import MYSQL, reset_mysql
+
+    reset_mysql()
+    orchestrator = json.loads(
+        zenml("orchestrator", "describe", "containers", "--output", "json", cwd=project).stdout
+    )
+    zenml("orchestrator", "register", "networked", "--flavor", "docker",
+          f"--base_image={BASE_IMAGE}", f"--wheelhouse={orchestrator['settings']['wheelhouse']}",
+          "--network=host", "--keep_containers=true", cwd=project)  # fmt: skip
+    planted = "planted-S3cret-7f1c9e"  # user zenml_secret's (scripts/services/mariadb)
+    zenml("metadata-store", "register", "team", "--flavor", "mysql", f"--host={MYSQL['host']}",
+          f"--port={MYSQL['port']}", "--user=zenml_secret", f"--database={MYSQL['database']}",
+          "--password_env=TEST_DB_PASSWORD", cwd=project)  # fmt: skip
+    zenml("stack", "register", "team", "-a", "default", "-m", "team", "-o", "networked",
+          "--set", cwd=project)  # fmt: skip
+    os.environ["TEST_DB_PASSWORD"] = planted
+    try:
+        zenml("pipeline", "run", "pipelines.py:diamond", cwd=project)
+        run = latest_run(project)
+    finally:
+        del os.environ["TEST_DB_PASSWORD"]
+    assert run["status"] == "completed"
+    assert {s["status"] for s in run["steps"]} == {"completed"}
+    assert planted not in json.dumps(run)
+    for container in containers_of(docker_client, run["id"]):
+        config = container.attrs["Config"]
+        assert f"TEST_DB_PASSWORD={planted}" in config["Env"]  # the process's environment only
+        assert planted not in json.dumps([config["Cmd"], config["Labels"]])

@@ -110,6 +110,24 @@ def _installed(name: str) -> bool:
     return True
 
 
+def _zenml_dependencies(distribution: str) -> list[str]:
+    """The zenml distributions ``distribution`` requires (zenml-core and plugins: those with
+    ``zenml.plugins`` entry points), which are on no index either."""
+    found = []
+    for line in importlib.metadata.requires(distribution) or []:
+        if "extra ==" in line:
+            continue
+        name = re.split(r"[\[=<>!~ ;(]", line, maxsplit=1)[0]
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        plugin = any(entry.group == "zenml.plugins" for entry in dist.entry_points)
+        if plugin or dist.metadata["Name"] == "zenml-core":
+            found.append(dist.metadata["Name"])
+    return found
+
+
 def _requirement(distribution: str, extras: Iterable[str]) -> str:
     """``distribution[extras]==installed version`` (just the name if it is not installed)."""
     chosen = ",".join(sorted(set(extras)))
@@ -131,6 +149,13 @@ def image_recipe(
             continue
         flavor = plugins.registry.flavor(kind, component.flavor)
         extras.setdefault(flavor.distribution, set()).update(flavor.extras)
+    pending = list(extras)
+    while pending:  # zenml-kubeflow needs zenml-docker, which no flavor of the stack names
+        name = pending.pop()
+        for dependency in _zenml_dependencies(name) if _installed(name) else []:
+            if dependency not in extras:
+                extras[dependency] = set()
+                pending.append(dependency)
     packages = sorted(_requirement(name, chosen) for name, chosen in extras.items())
     requirements = list(settings.requirements)
     if settings.requirements_file:

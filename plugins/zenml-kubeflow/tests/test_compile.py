@@ -14,6 +14,7 @@ import yaml
 from settings_pipeline import configured
 from zenml_kubeflow.compiler import compile_to_yaml
 
+from zenml_core.errors import ZenMLError
 from zenml_core.pipelines.spec import PipelineSpec
 from zenml_core.plugin.manager import create_plugin_manager
 
@@ -37,13 +38,17 @@ def test_one_container_executor_per_step(compiled: tuple[PipelineSpec, dict]) ->
     for step in spec.steps:
         container = executors[f"exec-{step.name}"]["container"]
         assert container["image"] == "zenml-steps:abc"
-        assert container["command"] == ["python3", "-m", "zenml_core.entrypoint"]
+        assert container["command"] == ["python3", "-m", "zenml_kubeflow.entrypoint"]
         args = container["args"]
         assert args[args.index("--step") + 1] == step.name
-        assert PipelineSpec.from_json(args[args.index("--spec-json") + 1]) == spec
-        assert json.loads(args[args.index("--stack-json") + 1]) == STACK
+        # The spec and the stack are pipeline parameters: in the YAML once, not per task.
+        assert args[args.index("--spec-json") + 1] == "{{$.inputs.parameters['zenml_spec']}}"
+        assert args[args.index("--stack-json") + 1] == "{{$.inputs.parameters['zenml_stack']}}"
         assert args[-2:] == ["--executor-input", "{{$}}"]
         assert args[args.index("--run-id") + 1] == "{{$.inputs.parameters['zenml_run_id']}}"
+    defaults = document["root"]["inputDefinitions"]["parameters"]
+    assert PipelineSpec.from_json(defaults["zenml_spec"]["defaultValue"]) == spec
+    assert json.loads(defaults["zenml_stack"]["defaultValue"]) == STACK
 
 
 def test_dependencies_mirror_the_dag(compiled: tuple[PipelineSpec, dict]) -> None:  # type: ignore[type-arg]
@@ -60,6 +65,8 @@ def test_parameters_and_outputs(compiled: tuple[PipelineSpec, dict]) -> None:  #
     assert set(document["root"]["inputDefinitions"]["parameters"]) == {
         "zenml_run_id",
         "zenml_run_name",
+        "zenml_spec",
+        "zenml_stack",
     }
     assert spec.parameters == {"count": 5}
     prepare = next(s for s in spec.steps if s.name == "prepare")
@@ -140,5 +147,55 @@ def test_a_secret_of_the_stack_is_not_in_the_compiled_yaml(
     run("stack", "register", "k", "-a", "default", "-m", "team", "-o", "kfp", "--set")
     printed += run("kubeflow", "compile", "pipeline.py:configured", "--output", "c.yaml")
     compiled = (root / "c.yaml").read_text()
-    assert '"flavor": "mysql"' in compiled  # the stack document is there, without the secret
+    parameters = yaml.safe_load(compiled)["root"]["inputDefinitions"]["parameters"]
+    stack = json.loads(parameters["zenml_stack"]["defaultValue"])
+    # the stack document is there, without the secret
+    assert stack["components"]["metadata_store"]["flavor"] == "mysql"
     assert planted not in compiled and planted not in printed
+
+
+def chain_spec(length: int) -> PipelineSpec:
+    """A chain of ``length`` + 1 steps."""
+    from zenml_core.pipelines import pipeline
+    from zenml_core.testing.pipelines import add, numbers
+
+    @pipeline
+    def chain(length: int = 1) -> None:
+        values = numbers()
+        for _ in range(length):
+            values = add(values)
+
+    return chain.compile(plugins=create_plugin_manager(autoload=False), length=length)
+
+
+def test_the_yaml_grows_linearly_and_carries_the_spec_once() -> None:
+    sizes = {}
+    for steps in (10, 40):
+        spec = chain_spec(steps)
+        text = compile_to_yaml(spec, image="zenml-steps:abc", stack_document=STACK, python_path=[])
+        sizes[steps] = len(text)
+        assert text.count('"name": "add_2"') == 1  # in the spec, once
+    per_step = (sizes[40] - sizes[10]) / 30
+    assert per_step < 3000  # each task adds its own lines, not another copy of the spec
+    assert sizes[40] < 4 * sizes[10] + 1
+
+
+def test_secret_variables_come_from_a_kubernetes_secret_by_name_only() -> None:
+    spec = configured.compile(plugins=create_plugin_manager(autoload=False), count=5)
+    options: dict[str, Any] = {"image": "zenml-steps:abc", "stack_document": STACK,
+                               "python_path": []}  # fmt: skip
+    variables = ["ZENML_DB_PASSWORD", "ZENML_ARTIFACT_STORE__TOKEN"]
+    with pytest.raises(ZenMLError, match=r"create a Kubernetes secret .* secret=NAME"):
+        compile_to_yaml(spec, secret_variables=variables, **options)
+    text = compile_to_yaml(
+        spec, secret_variables=variables, kubernetes_secret="zenml-stack", **options
+    )
+    platform = yaml.safe_load_all(text)
+    documents = list(platform)
+    kubernetes = documents[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert sorted(kubernetes) == ["exec-fit", "exec-prepare", "exec-report"]
+    for executor in kubernetes.values():
+        entries = executor["secretAsEnv"]
+        assert [e.get("secretName") or e.get("secretNameParameter") for e in entries] != []
+        keys = {m["secretKey"]: m["envVar"] for e in entries for m in e["keyToEnv"]}
+        assert keys == {name: name for name in variables}

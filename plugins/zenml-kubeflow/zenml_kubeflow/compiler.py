@@ -12,6 +12,7 @@ zenml's decides. Secrets are never in the YAML: tasks read them from a Kubernete
 
 # No `from __future__ import annotations` here: kfp reads the component's annotations.
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,14 @@ def compile_to_yaml(spec: PipelineSpec, **options: Any) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pipeline.yaml"
         compiler.Compiler().compile(pipeline, str(path))
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+    # kfp's header comment repeats every input's default: the spec and stack once more.
+    for name, what in ((SPEC, "the pipeline spec"), (STACK, "the stack document")):
+        text = re.sub(
+            rf"^#    {name}: str \[Default: .*$", f"#    {name}: str ({what}, as JSON)", text,
+            count=1, flags=re.M,
+        )  # fmt: skip
+    return text
 
 
 def compile_for_stack(
