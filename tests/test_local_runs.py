@@ -226,3 +226,77 @@ def test_a_returned_value_of_the_wrong_type_fails_the_step(
         PipelineRunFailedError, match="output 'output' is declared int but the step returned str"
     ):
         run(pipeline(name="liar")(lambda: liar()), plugins, output)
+
+
+def test_a_raising_after_step_hook_leaves_the_record_and_fails_the_run_naming_it(
+    repo: Repository, plugins: PluginManager, output: io.StringIO
+) -> None:
+    import json
+
+    class Auditor:
+        @hookimpl
+        def zenml_after_step_run(self, step_name: str, status: str) -> None:
+            if step_name == "total":
+                raise RuntimeError("audit service down")
+
+    plugins.register(Auditor(), name="auditor")
+    with pytest.raises(PipelineRunFailedError) as failed:
+        run(arithmetic, plugins, output, offset=1)
+    finished = failed.value.run
+    assert finished.status == "failed"
+    assert finished.record.error == (
+        "step 'total': plugin 'auditor' (<ad-hoc>) raised in zenml_after_step_run: "
+        "RuntimeError: audit service down"
+    )
+    statuses = {name: step.status for name, step in finished.steps.items()}
+    assert statuses["total"] == "completed"  # what the step did stands
+    assert set(statuses.values()) == {"completed"}
+    manifest = Path(finished.steps["total"].output.uri).parent / "manifest.json"
+    assert json.loads(manifest.read_text())["status"] == "completed"
+    assert "[total] error: plugin 'auditor'" in output.getvalue()
+
+
+def test_a_raising_before_step_hook_fails_that_step_naming_the_plugin(
+    repo: Repository, plugins: PluginManager, output: io.StringIO
+) -> None:
+    class Gate:
+        @hookimpl
+        def zenml_before_step_run(self, step_name: str) -> None:
+            if step_name == "halves":
+                raise PermissionError("not today")
+
+    plugins.register(Gate(), name="gate")
+    with pytest.raises(PipelineRunFailedError) as failed:
+        run(arithmetic, plugins, output, offset=1)
+    halves = failed.value.run.steps["halves"]
+    assert halves.status == "failed"
+    assert "plugin 'gate' (<ad-hoc>) raised in zenml_before_step_run" in (halves.record.error or "")
+    assert sample_steps.CALLS.count("halves") == 0  # the step's code never ran
+
+
+def test_a_step_of_a_run_that_was_reaped_stops_and_records_nothing_more(
+    repo: Repository, plugins: PluginManager, output: io.StringIO
+) -> None:
+    from zenml_core.pipelines import pipeline
+    from zenml_core.stack.builder import load_stack
+    from zenml_core.steps import step, step_context
+
+    @step(enable_cache=False)
+    def reaped() -> int:
+        # Played by hand: the run is reaped as orphaned while this step works.
+        stack = load_stack(repo, plugins=plugins, environ={})
+        run_id = step_context().run_id
+        stack.metadata_store.finish_run(run_id, "failed", "orphaned: no heartbeat for 61 s")
+        return 1
+
+    @step
+    def later(value: int) -> int:
+        return value
+
+    with pytest.raises(PipelineRunFailedError) as failed:
+        run(pipeline(name="reaped")(lambda: later(reaped())), plugins, output)
+    finished = failed.value.run
+    assert (finished.status, finished.record.error) == ("failed", "orphaned: no heartbeat for 61 s")
+    assert {n: s.status for n, s in finished.steps.items()} == {"reaped": "failed"}
+    assert "[reaped] stopped: run " in output.getvalue()
+    assert "already ended failed (orphaned: no heartbeat for 61 s)" in output.getvalue()

@@ -174,3 +174,34 @@ def test_the_run_folder_is_beside_local_artifacts_and_a_scratch_folder_otherwise
     remote_stack = SimpleNamespace(artifact_store=SimpleNamespace(local_root=lambda: None))  # gs://
     scratch = run_folder(SimpleNamespace(stack=remote_stack, spec=spec, run_id="r2"))
     assert scratch.is_dir() and scratch.parts[-2:] == ("zenml-runs", "r2")
+
+
+def test_a_remote_run_closed_by_a_reader_fires_after_pipeline_run_a_failing_hook_only_warns(
+    queue_stack: Any, plugins: PluginManager, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zenml_core import hookimpl
+
+    ended: list[tuple[str, str]] = []
+
+    class Notifier:
+        @hookimpl
+        def zenml_after_pipeline_run(self, run_id: str, status: str) -> None:
+            ended.append((run_id, status))
+            raise ConnectionError("the chat server is down")
+
+    plugins.register(Notifier(), name="notifier")
+    submitted = submit(arithmetic, queue_stack, plugins)
+    assert ended == []  # submitted, not ended
+    orchestrator = queue_stack.orchestrator
+    assert set(orchestrator.execute_queued().values()) == {0}, orchestrator.errors
+    orchestrator.states[submitted.record.orchestrator_run_id] = RemoteState("SUCCEEDED", ended=True)
+    client = Client(stack=queue_stack, plugins=plugins)
+    (listed,) = client.runs()  # reading closes it; the hook's failure does not fail the read
+    assert listed.status == "completed"
+    assert ended == [(submitted.id, "completed")]
+    assert (
+        f"warning: closing run {submitted.name}: plugin 'notifier' (<ad-hoc>) raised in "
+        "zenml_after_pipeline_run: ConnectionError: the chat server is down"
+    ) in capsys.readouterr().err
+    client.runs()
+    assert len(ended) == 1  # once, when it ended

@@ -49,6 +49,15 @@ class Client:
             stack = load_stack(repository, plugins=plugins)
         self.stack = stack
         self._repository = repository
+        self._plugins = plugins
+
+    def _follow(self, records: list[RunRecord]) -> list[RunRecord]:
+        """Close the runs among ``records`` that ended remotely (see
+        :func:`zenml_core.execution.lifecycle.follow_remote_runs`)."""
+        from zenml_core.execution.lifecycle import follow_remote_runs
+
+        followed: list[RunRecord] = follow_remote_runs(self.stack, records, self._plugins)
+        return followed
 
     @property
     def metadata(self) -> Any:
@@ -61,21 +70,16 @@ class Client:
         self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[PipelineRun]:
         """Runs, newest first."""
-        from zenml_core.execution.lifecycle import follow_remote_runs
-
         if status is None:
-            records = self.metadata.list_runs(pipeline=pipeline, limit=limit)
-            records = follow_remote_runs(self.stack, records)
+            records = self._follow(self.metadata.list_runs(pipeline=pipeline, limit=limit))
         else:  # runs that ended remotely leave "running" before the filter applies
-            follow_remote_runs(self.stack, self.metadata.list_runs(status=RunStatus.RUNNING))
+            self._follow(self.metadata.list_runs(status=RunStatus.RUNNING))
             records = self.metadata.list_runs(pipeline=pipeline, status=status, limit=limit)
         return [PipelineRun(self, record) for record in records]
 
     def run(self, id_or_name: str) -> PipelineRun:
         """One run by id or name; a run still going on remotely is asked about first."""
-        from zenml_core.execution.lifecycle import follow_remote_runs
-
-        (record,) = follow_remote_runs(self.stack, [self.metadata.get_run(id_or_name)])
+        (record,) = self._follow([self.metadata.get_run(id_or_name)])
         return PipelineRun(self, record)
 
     def step_run(self, step_run_id: int) -> StepRun:
@@ -89,7 +93,7 @@ class Client:
         from zenml_core.pipelines.resume import resume
         from zenml_core.plugin.manager import create_plugin_manager
 
-        plugins = create_plugin_manager() if plugins is None else plugins
+        plugins = plugins or self._plugins or create_plugin_manager()
         return resume(run, stack=self.stack, plugins=plugins, repository=self._repository)
 
 

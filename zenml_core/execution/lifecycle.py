@@ -15,15 +15,15 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from zenml_core.execution.context import RunStatus, StepStatus
+from zenml_core.execution.liveness import CLOSING_QUIET, HEARTBEAT_SECONDS
 
 if TYPE_CHECKING:
     from zenml_core.execution.context import StepOutcome
     from zenml_core.metadata_stores.records import RunRecord
     from zenml_core.pipelines.spec import PipelineSpec
+    from zenml_core.plugin.manager import PluginManager
     from zenml_core.repository import Repository
     from zenml_core.stack.stack import Stack
-
-from zenml_core.execution.liveness import CLOSING_QUIET, HEARTBEAT_SECONDS
 
 
 class Heartbeat(threading.Thread):
@@ -148,7 +148,9 @@ def run_failure(outcomes: list[StepOutcome]) -> str | None:
 # -- runs that go on remotely ------------------------------------------------------------------
 
 
-def follow_remote_runs(stack: Stack, records: list[RunRecord]) -> list[RunRecord]:
+def follow_remote_runs(
+    stack: Stack, records: list[RunRecord], plugins: PluginManager | None = None
+) -> list[RunRecord]:
     """Close the runs among ``records`` whose remote run has ended; returns fresh records.
 
     Only runs submitted through this stack's orchestrator (same name) are asked about. Each
@@ -167,7 +169,7 @@ def follow_remote_runs(stack: Stack, records: list[RunRecord]) -> list[RunRecord
     from zenml_core.orchestrators.remote import outcomes_after_remote_run
     from zenml_core.plugin.manager import create_plugin_manager
 
-    plugins = create_plugin_manager()
+    plugins = create_plugin_manager() if plugins is None else plugins
     changed: dict[str, RunRecord] = {}
     for record in followed:
         state = orchestrator.remote_state(record)

@@ -88,6 +88,7 @@ class BaseOrchestrator(StackComponent[ConfigT]):
     @staticmethod
     def skip_dependants(context: RunContext, failed: str, skipped: set[str]) -> list[StepOutcome]:
         """Record every step downstream of ``failed`` as skipped (once); returns their outcomes."""
+        from zenml_core.errors import RunClosedError
         from zenml_core.execution.context import StepOutcome, StepStatus
 
         downstream = context.spec.downstream()
@@ -99,7 +100,10 @@ class BaseOrchestrator(StackComponent[ConfigT]):
                 continue
             skipped.add(name)
             reason = f"upstream step {failed!r} failed"
-            step_run_id = context.stack.metadata_store.skip_step(context.run_id, name, reason)
+            try:
+                step_run_id = context.stack.metadata_store.skip_step(context.run_id, name, reason)
+            except RunClosedError:  # the run was reaped meanwhile: nothing more is recorded
+                step_run_id = None
             context.reporter.step(name, f"skipped ({reason})")
             outcomes.append(StepOutcome(name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason))
             pending.extend(downstream[name])

@@ -85,7 +85,9 @@ def run(
             f"Run {record.name} submitted as {submitted.orchestrator_run_id} "
             f"({submitted.where}); `zenml runs show {record.name}` follows it"
         )
-        return PipelineRun(Client(stack=stack), stack.metadata_store.get_run(run_id))
+        return PipelineRun(
+            Client(stack=stack, plugins=plugins), stack.metadata_store.get_run(run_id)
+        )
     if status == RunStatus.FAILED:
         plugins.hook.zenml_on_pipeline_error(
             **common, error=raised or ZenMLError(error or "the run failed")
@@ -102,7 +104,7 @@ def run(
         f"{count(StepStatus.FAILED)} failed, {count(StepStatus.SKIPPED)} skipped). "
         f"Details: zenml runs show {record.name}"
     )
-    finished = Client(stack=stack).run(run_id)
+    finished = Client(stack=stack, plugins=plugins).run(run_id)
     if raised is not None:
         raise raised
     if status == RunStatus.FAILED:

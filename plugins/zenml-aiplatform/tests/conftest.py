@@ -66,7 +66,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_wheelhouse(
         tmp_path_factory.mktemp("wheelhouse"),
         [
-            REPOSITORY,
+            f"{REPOSITORY}[mysql]",
             *(plugins / name for name in ("zenml-docker", "zenml-kubeflow", "zenml-aiplatform")),
         ],
     )

@@ -23,6 +23,14 @@ from zenml_kubeflow.testing import run_tasks_locally
 from zenml_core.testing.fake_server import FakeServer, QuietHandler
 
 PREFIX = {"pipelineJobs": "PIPELINE_STATE_", "customJobs": "JOB_STATE_"}
+# What a task here may take from this process's environment: a Vertex task does not inherit
+# the submitter's variables (its secrets included), only what the job spec gives it.
+INHERITED = ("PATH", "HOME", "LANG", "PYTHONPATH", "STORAGE_EMULATOR_HOST", "GCSFS_")
+
+
+def task_environment(extra: dict[str, str]) -> dict[str, str]:
+    kept = {k: v for k, v in os.environ.items() if k.startswith(INHERITED)}
+    return {**kept, **extra}
 
 
 class FakeVertex(FakeServer):
@@ -83,7 +91,9 @@ class FakeVertex(FakeServer):
         if self.execute:
             if kind == "pipelineJobs":
                 parameters = job["runtimeConfig"]["parameterValues"]
-                self.exit_codes = run_tasks_locally(job["pipelineSpec"], parameters)
+                self.exit_codes = run_tasks_locally(
+                    job["pipelineSpec"], parameters, environ=task_environment({})
+                )
             else:
                 self.exit_codes = {"worker": self._run_container(job)}
             failed = [name for name, code in self.exit_codes.items() if code > 0]
@@ -97,7 +107,7 @@ class FakeVertex(FakeServer):
     @staticmethod
     def _run_container(job: dict[str, Any]) -> int:
         container = job["jobSpec"]["workerPoolSpecs"][0]["containerSpec"]
-        environment = {**os.environ, **{e["name"]: e["value"] for e in container.get("env", [])}}
+        environment = task_environment({e["name"]: e["value"] for e in container.get("env", [])})
         command = [sys.executable, *container["command"][1:], *container.get("args", [])]
         return subprocess.run(command, capture_output=True, env=environment).returncode
 

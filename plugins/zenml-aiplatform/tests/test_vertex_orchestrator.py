@@ -64,7 +64,7 @@ def test_the_pipeline_job_request_and_a_run_that_succeeds(
     (create,) = [p for m, p, _ in vertex.requests if m == "POST" and p.endswith("/pipelineJobs")]
     assert create == "/v1/projects/my-project/locations/europe-west4/pipelineJobs"
     spec = diamond.compile(plugins=zenml_plugins)
-    _, compiled = stack.orchestrator._compiler().compile(stack, zenml_plugins, spec)
+    _, compiled = stack.orchestrator.compile(stack, zenml_plugins, spec)
     expected = yaml.safe_load(compiled)
     # The SDK spells out KFP's cache setting per task (off, as compiled: an empty message).
     for task in job["pipelineSpec"]["root"]["dag"]["tasks"].values():
@@ -125,6 +125,55 @@ def test_a_cancelled_job_and_a_refused_request(
             run_quietly(diamond, stack, zenml_plugins)
     statuses = [run.status for run in stack.metadata_store.list_runs()]
     assert statuses == ["failed", "failed"]
+
+
+def test_secrets_reach_the_tasks_only_as_secret_manager_references(
+    zenml_project: Repository, zenml_plugins: Any, docker_client: Any, wheelhouse: Path,
+    bucket: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import json
+
+    import attrs
+    from fake_secret_manager import FakeSecretManager
+
+    from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
+    from zenml_core.testing.services import MYSQL, reset_mysql
+
+    reset_mysql()
+    planted = "planted-S3cret-7f1c9e"  # user zenml_secret's (scripts/services/mariadb)
+    monkeypatch.setenv("TEST_DB_PASSWORD", planted)  # here, not in the tasks' environment
+    team = MySQLMetadataStore(
+        name="team", flavor="mysql",
+        config=MySQLMetadataStoreConfig(
+            database=str(MYSQL["database"]), host=str(MYSQL["host"]), port=int(MYSQL["port"]),
+            user="zenml_secret", password_env="TEST_DB_PASSWORD",
+        ),
+    )  # fmt: skip
+    version = "projects/my-project/secrets/db-password/versions/3"
+    with FakeVertex(execute=True) as vertex, FakeSecretManager({version: planted}) as manager:
+        stack = vertex_stack(
+            zenml_project, zenml_plugins, vertex, bucket, wheelhouse,
+            secrets={"TEST_DB_PASSWORD": version}, secret_manager_endpoint=manager.url,
+        )  # fmt: skip
+        run = run_quietly(diamond, attrs.evolve(stack, metadata_store=team), zenml_plugins)
+    (job,) = vertex.created("pipelineJobs")
+    assert planted not in json.dumps(job)
+    executors = job["pipelineSpec"]["deploymentSpec"]["executors"].values()
+    for executor in executors:
+        container = executor["container"]
+        assert container["command"] == ["python3", "-m", "zenml_aiplatform.entrypoint"]
+        environment = {e["name"]: e["value"] for e in container["env"]}
+        assert json.loads(environment["ZENML_SECRET_REFERENCES"]) == {"TEST_DB_PASSWORD": version}
+    # each task read the secret itself, and recorded straight into the MySQL store with it
+    assert manager.requests == [f"/v1/{version}:access"] * len(executors)
+    assert set(vertex.exit_codes.values()) == {0} and run.status == "completed"
+    assert "--record-via-manifest" not in json.dumps(job)
+
+    with FakeVertex() as vertex:  # no reference for the variable: refused before submitting
+        stack = vertex_stack(zenml_project, zenml_plugins, vertex, bucket, wheelhouse)
+        with pytest.raises(VertexError, match=r"TEST_DB_PASSWORD must reach .* add secrets="):
+            run_quietly(diamond, attrs.evolve(stack, metadata_store=team), zenml_plugins)
+    assert vertex.created("pipelineJobs") == []
 
 
 def test_without_waiting_reading_the_run_follows_the_job(

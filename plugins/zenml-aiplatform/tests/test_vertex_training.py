@@ -75,7 +75,7 @@ def test_the_training_step_runs_as_a_custom_job(
     assert pool["replicaCount"] == "1"  # int64 travels as a string in JSON
     container = pool["containerSpec"]
     assert container["imageUri"].startswith("zenml-steps:")
-    assert container["command"] == ["python3", "-m", "zenml_core.entrypoint"]
+    assert container["command"] == ["python3", "-m", "zenml_aiplatform.entrypoint"]
     arguments = container["args"]
     assert arguments[:6] == ["--run-id", run.id, "--run-name", run.name, "--step", "fit"]
     assert {"--on-training-backend", "--record-via-manifest"} <= set(arguments)

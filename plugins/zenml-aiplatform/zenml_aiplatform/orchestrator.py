@@ -24,27 +24,36 @@ from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_aft
 if TYPE_CHECKING:
     from zenml_core.execution.context import RunContext, StepOutcome
     from zenml_core.metadata_stores.records import RunRecord
+    from zenml_core.pipelines.spec import PipelineSpec
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
 
 
 class VertexOrchestrator(BaseOrchestrator[VertexOrchestratorConfig]):
     """Submits the compiled pipeline as a Vertex AI PipelineJob and follows it."""
 
-    def run(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
-        from zenml_kubeflow.compiler import RUN_ID, RUN_NAME, compile_for_stack
+    def compile(self, stack: Stack, plugins: PluginManager, spec: PipelineSpec) -> tuple[str, str]:
+        """Build and push the step image and compile ``spec`` for Vertex AI: zenml-kubeflow's
+        tasks, running ``zenml_aiplatform.entrypoint`` with the secrets as references."""
+        from zenml_kubeflow.compiler import compile_for_stack
 
         from zenml_aiplatform.secrets import reference_environment
+
+        return compile_for_stack(
+            spec, stack, plugins, self.config, self.root, remote=True,
+            registry=self.config.registry, environment=reference_environment(self.config, stack),
+            entrypoint="zenml_aiplatform.entrypoint", with_secrets=False,
+        )  # fmt: skip
+
+    def run(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
+        from zenml_kubeflow.compiler import RUN_ID, RUN_NAME
 
         if not self.config.pipeline_root.startswith("gs://"):
             raise VertexError(
                 f"orchestrator {self.name!r}: pipeline_root {self.config.pipeline_root!r} is not "
                 "a gs:// URL; Vertex AI keeps pipeline files in Cloud Storage"
             )
-        _, yaml_text = compile_for_stack(
-            context.spec, context.stack, context.plugins, self.config, self.root,
-            remote=True, registry=self.config.registry,
-            environment=reference_environment(self.config, context.stack),
-            entrypoint="zenml_aiplatform.entrypoint", with_secrets=False,
-        )  # fmt: skip
+        _, yaml_text = self.compile(context.stack, context.plugins, context.spec)
         aiplatform = connect(self.config)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="zenml-vertex-") as folder:

@@ -15,9 +15,15 @@ from pathlib import Path
 from typing import Any
 
 
-def run_tasks_locally(pipeline_spec: dict[str, Any], parameters: dict[str, str]) -> dict[str, int]:
+def run_tasks_locally(
+    pipeline_spec: dict[str, Any],
+    parameters: dict[str, str],
+    environ: dict[str, str] | None = None,
+) -> dict[str, int]:
     """Run every task's container command as a local process, dependencies first; returns
-    the exit codes. A task whose dependency failed does not start (as on a cluster): -1."""
+    the exit codes. A task whose dependency failed does not start (as on a cluster): -1.
+    Tasks get ``environ`` (default: this process's) and the variables their spec sets."""
+    environ = dict(os.environ) if environ is None else environ
     defaults = {
         name: definition["defaultValue"]
         for name, definition in pipeline_spec["root"]["inputDefinitions"]["parameters"].items()
@@ -49,7 +55,7 @@ def run_tasks_locally(pipeline_spec: dict[str, Any], parameters: dict[str, str])
                 command = [sys.executable, *container["command"][1:], *args]
                 environment = {e["name"]: e["value"] for e in container.get("env", [])}
                 codes[name] = subprocess.run(
-                    command, capture_output=True, env={**os.environ, **environment}
+                    command, capture_output=True, env={**environ, **environment}
                 ).returncode
                 if codes[name] == 0 and not Path(folder, "executor_output.json").exists():
                     raise RuntimeError(f"task {name} exited 0 but wrote no executor output")
