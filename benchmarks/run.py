@@ -82,7 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
     parser.add_argument(
-        "--only", choices=["startup", "pipelines", "docker"], help="run one group of benchmarks"
+        "--only",
+        choices=["startup", "pipelines", "docker", "kubeflow"],
+        help="run one group of benchmarks",
     )
     args = parser.parse_args()
     repeat = max(5, args.repeat)
@@ -117,6 +119,20 @@ def main() -> None:
             print("\n== docker orchestrator")
             print_table(
                 groups["docker"],
+                ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
+            )
+    if args.only in (None, "kubeflow"):
+        sys.path.insert(0, str(Path(__file__).parent))
+        try:
+            import kubeflow_compile
+
+            groups["kubeflow"] = kubeflow_compile.run_all(repeat)
+        except ImportError as exc:  # zenml-kubeflow is not installed here: say so
+            print(f"\n== kubeflow: skipped ({exc})")
+        else:
+            print("\n== kubeflow compile (floor: the spec's JSON; kfp on bare tasks)")
+            print_table(
+                groups["kubeflow"],
                 ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
             )
     for name, rows in groups.items():

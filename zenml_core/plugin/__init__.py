@@ -20,23 +20,28 @@ PROJECT_NAME = "zenml"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
-# After the markers: these modules import nothing heavy, and nothing that imports this one.
-from zenml_core.plugin.registry import (  # noqa: E402
-    ComponentRegistrar,
-    MaterializerRegistrar,
-    StepClassRegistrar,
-)
-
 if TYPE_CHECKING:
     from zenml_core.cli.context import CLIContext
+    from zenml_core.plugin.registry import (
+        ComponentRegistrar,
+        MaterializerRegistrar,
+        StepClassRegistrar,
+    )
+
+_LAZY = {
+    # `import zenml_core` loads only pluggy: these load when a plugin asks for them.
+    "CLIContext": "zenml_core.cli.context",
+    "ComponentRegistrar": "zenml_core.plugin.registry",
+    "MaterializerRegistrar": "zenml_core.plugin.registry",
+    "StepClassRegistrar": "zenml_core.plugin.registry",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The CLI context lives with the CLI, which imports click: loaded only when asked for.
-    if name == "CLIContext":
-        from zenml_core.cli.context import CLIContext
+    if name in _LAZY:
+        import importlib
 
-        return CLIContext
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
