@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import AmbiguousOutputError
 from zenml_core.execution.context import RunStatus
 from zenml_core.metadata_stores.records import (
     ArtifactRecord,
@@ -160,7 +160,7 @@ class StepRun(_View[StepRunRecord]):
         """The only output (an error if the step has none or several)."""
         outputs = self.outputs
         if len(outputs) != 1:
-            raise ZenMLError(
+            raise AmbiguousOutputError(
                 f"step {self.name!r} has {len(outputs)} outputs "
                 f"({', '.join(outputs) or 'none'}); use .outputs[name]"
             )

@@ -40,6 +40,10 @@ class StackError(ZenMLError):
     """A stack or component operation is not allowed (unknown name, still in use, active)."""
 
 
+class WrongComponentKindError(StackError, TypeError):
+    """A stack slot was given a component of another kind (also a TypeError: a wrong type)."""
+
+
 class ArtifactStoreError(ZenMLError):
     """An artifact URI is invalid, outside the store, missing, or already written."""
 
@@ -58,6 +62,18 @@ class MetadataStoreError(ZenMLError):
 
 class RunClosedError(MetadataStoreError):
     """A step tried to record into a run that has already ended (reaped, or closed)."""
+
+
+class ManifestError(ZenMLError):
+    """A manifest in the artifact store cannot be read (damaged, truncated, not a manifest)."""
+
+
+class StepContextError(ZenMLError):
+    """``step_context()``/``log_metadata`` used outside a step, or with values it cannot keep."""
+
+
+class AmbiguousOutputError(ZenMLError):
+    """``.output`` of a step run that has no output or several: name the one you want."""
 
 
 class HookError(PluginError):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 from attrs import field, frozen
 
-from zenml_core.errors import ArtifactStoreError, ZenMLError
+from zenml_core.errors import ArtifactStoreError, ManifestError, ZenMLError
 
 if TYPE_CHECKING:
     from zenml_core.artifact_stores.base import BaseArtifactStore
@@ -149,16 +149,25 @@ class RunManifest:
         )
 
 
-def to_document(manifest: StepManifest | RunManifest) -> dict[str, Any]:
-    """The JSON document of a manifest (a step inside a run leaves out the run's fields)."""
-    from zenml_core.config.converter import unstructure
+def _step_document(step: StepManifest, *, in_run: bool) -> dict[str, Any]:
+    document = attrs.asdict(step, recurse=False)
+    document["inputs"] = {name: attrs.asdict(a) for name, a in step.inputs.items()}
+    document["outputs"] = {name: attrs.asdict(a) for name, a in step.outputs.items()}
+    if in_run:  # the run carries them
+        for key in ("pipeline", "run_id", "run_name"):
+            if document[key] is None:
+                del document[key]
+    return document
 
-    document: dict[str, Any] = unstructure(manifest)
-    if isinstance(manifest, RunManifest):
-        for step in document["steps"]:
-            for key in ("pipeline", "run_id", "run_name"):
-                if step[key] is None:
-                    del step[key]
+
+def to_document(manifest: StepManifest | RunManifest) -> dict[str, Any]:
+    """The JSON document of a manifest. Built field by field rather than through the
+    converter: the spec, stack and parameters are plain data already, and walking them costs
+    every run of a long pipeline (the converter reads manifests back, see from_document)."""
+    if isinstance(manifest, StepManifest):
+        return _step_document(manifest, in_run=False)
+    document = attrs.asdict(manifest, recurse=False)
+    document["steps"] = [_step_document(step, in_run=True) for step in manifest.steps]
     return document
 
 
@@ -175,7 +184,7 @@ def from_document(document: Any, *, source: str) -> StepManifest | RunManifest:
     from zenml_core.config.converter import structure
 
     if not isinstance(document, dict) or not isinstance(document.get("run_id"), str):
-        raise ZenMLError(f"{source}: not a manifest (no run id)")
+        raise ManifestError(f"{source}: not a manifest (no run id)")
     if "steps" not in document:
         return structure(_known_keys(document, StepManifest), StepManifest, source=source)
     run = _known_keys(document, RunManifest)
@@ -235,7 +244,7 @@ def read(store: BaseArtifactStore[Any], uri: str) -> StepManifest | RunManifest:
     except ArtifactStoreError:
         raise
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ZenMLError(f"the manifest in {uri} is damaged ({exc})") from exc
+        raise ManifestError(f"the manifest in {uri} is damaged ({exc})") from exc
     return from_document(document, source=f"the manifest in {uri}")
 
 

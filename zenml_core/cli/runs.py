@@ -9,7 +9,7 @@ import click
 
 from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_document, print_rows
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import ArtifactStoreError
 
 
 def _client(context: CLIContext) -> Any:
@@ -227,7 +227,7 @@ def collect_garbage(context: CLIContext, delete: bool) -> None:
     metadata = stack.metadata_store
     runs = metadata.list_runs()
     if not runs:
-        raise ZenMLError(
+        raise ArtifactStoreError(
             f"metadata store {metadata.name!r} holds no runs, so every artifact would look "
             "unused; run `zenml metadata rebuild` first if its history was lost"
         )

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from zenml_core.errors import NotMaterializableError
+from zenml_core.errors import NotMaterializableError, PluginError
 from zenml_core.materializers.base import BaseMaterializer
 from zenml_core.plugin.registry import MaterializerEntry
 from zenml_core.utils.imports import import_object
@@ -35,7 +35,7 @@ def load_materializer(path: str) -> type[BaseMaterializer]:
     """Import a materializer class by path and check that it is one."""
     cls = import_object(path, what="materializer")
     if not (isinstance(cls, type) and issubclass(cls, BaseMaterializer)):
-        raise TypeError(f"{path} is not a BaseMaterializer subclass")
+        raise PluginError(f"{path} is not a BaseMaterializer subclass")
     return cls
 
 

@@ -432,10 +432,9 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         reason: str | None = None,
     ) -> int:
         with self._session(write=True):
-            self._require_running(run_id=run_id)
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters,"
-                " cache_parts, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f" cache_parts, reason) SELECT ?, ?, ?, ?, ?, ?, ?, ? {self._WHILE_RUNNING}",
                 (
                     run_id,
                     name,
@@ -445,8 +444,12 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                     _dumps(parameters),
                     None if cache_parts is None else _dumps(cache_parts),
                     reason,
+                    run_id,
+                    RunStatus.RUNNING,
                 ),
             )
+            if not cursor.rowcount:
+                self._refuse(run_id=run_id)
             return int(cursor.lastrowid)
 
     @retrying
@@ -460,7 +463,17 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         now = utcnow()
         created: dict[str, ArtifactRecord] = {}
         with self._session(write=True):
-            self._require_running(step_run_id=step_run_id)
+            # First, and only while the run is running: a reaped run takes no more records.
+            updated = self._execute(
+                "UPDATE step_run SET status = ?, ended_at = ?, metadata = ? WHERE id = ?"
+                f" AND {self._RUN_IS_RUNNING}",
+                (
+                    StepStatus.COMPLETED, now, _dumps(metadata) if metadata else None,
+                    step_run_id, RunStatus.RUNNING,
+                ),
+            )  # fmt: skip
+            if not updated.rowcount:
+                self._refuse(step_run_id=step_run_id)
             for output in outputs:
                 artifact_id = self._insert_artifact(output, step_run_id, now)
                 created[output.output_name] = ArtifactRecord(
@@ -476,17 +489,15 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 )
             self._link("step_output", step_run_id, {n: a.id for n, a in created.items()})
             self._link("step_input", step_run_id, inputs)
-            self._execute(
-                "UPDATE step_run SET status = ?, ended_at = ?, metadata = ? WHERE id = ?",
-                (StepStatus.COMPLETED, now, _dumps(metadata) if metadata else None, step_run_id),
-            )
         return created
 
-    def _require_running(
-        self, *, run_id: str | None = None, step_run_id: int | None = None
-    ) -> None:
-        """Refuse (inside the write's transaction) to record a step into a run that ended: a
-        worker of a run reaped as failed must stop, not write ``completed`` into it."""
+    # Step records are written only while their run is running (one statement, no extra
+    # query): a worker of a run reaped as failed must stop, not write ``completed`` into it.
+    _WHILE_RUNNING = "FROM run WHERE id = ? AND status = ?"
+    _RUN_IS_RUNNING = "run_id IN (SELECT id FROM run WHERE status = ?)"
+
+    def _refuse(self, *, run_id: str | None = None, step_run_id: int | None = None) -> None:
+        """Why a conditional step write changed nothing: the run ended (or does not exist)."""
         if run_id is None:
             row = self._execute(
                 "SELECT r.id, r.status, r.error FROM run r JOIN step_run s ON s.run_id = r.id"
@@ -497,11 +508,15 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             row = self._execute(
                 "SELECT id, status, error FROM run WHERE id = ?", (run_id,)
             ).fetchone()
-        if row is not None and row[1] != RunStatus.RUNNING:
-            reason = f" ({row[2]})" if row[2] else ""
-            raise RunClosedError(
-                f"run {row[0]} already ended {row[1]}{reason}; it records no more steps"
-            )
+        if row is None:
+            what = f"run {run_id}" if run_id is not None else f"step run {step_run_id}"
+            raise MetadataNotFoundError(f"no {what} in metadata store {self.name!r}")
+        if row[1] == RunStatus.RUNNING:
+            return  # MySQL counts an update that changed no value as no row: nothing refused
+        reason = f" ({row[2]})" if row[2] else ""
+        raise RunClosedError(
+            f"run {row[0]} already ended {row[1]}{reason}; it records no more steps"
+        )
 
     def _insert_artifact(
         self, artifact: NewArtifact, producer: int, created_at: datetime.datetime
@@ -543,10 +558,10 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     ) -> int:
         now = utcnow()
         with self._session(write=True):
-            self._require_running(run_id=run_id)
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, ended_at, cache_key,"
-                " cached_from_id, parameters, cache_parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " cached_from_id, parameters, cache_parts)"
+                f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? {self._WHILE_RUNNING}",
                 (
                     run_id,
                     name,
@@ -557,8 +572,12 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                     cached_from,
                     _dumps(parameters),
                     None if cache_parts is None else _dumps(cache_parts),
+                    run_id,
+                    RunStatus.RUNNING,
                 ),
             )
+            if not cursor.rowcount:
+                self._refuse(run_id=run_id)
             step_run_id = int(cursor.lastrowid)
             self._execute(
                 "INSERT INTO step_output (step_run_id, artifact_id, name)"
@@ -571,23 +590,36 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     @retrying
     def fail_step(self, step_run_id: int, error: str, inputs: dict[str, int] | None = None) -> None:
         with self._session(write=True):
-            self._require_running(step_run_id=step_run_id)
-            self._execute(
-                "UPDATE step_run SET status = ?, ended_at = ?, error = ? WHERE id = ?",
-                (StepStatus.FAILED, utcnow(), error, step_run_id),
+            updated = self._execute(
+                "UPDATE step_run SET status = ?, ended_at = ?, error = ? WHERE id = ?"
+                f" AND {self._RUN_IS_RUNNING}",
+                (StepStatus.FAILED, utcnow(), error, step_run_id, RunStatus.RUNNING),
             )
+            if not updated.rowcount:
+                self._refuse(step_run_id=step_run_id)
             self._link("step_input", step_run_id, inputs or {})
 
     @retrying
     def skip_step(self, run_id: str, name: str, reason: str) -> int:
         now = utcnow()
         with self._session(write=True):
-            self._require_running(run_id=run_id)
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, ended_at, parameters,"
-                " error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (run_id, name, StepStatus.SKIPPED, now, now, "{}", reason),
+                f" error) SELECT ?, ?, ?, ?, ?, ?, ? {self._WHILE_RUNNING}",
+                (
+                    run_id,
+                    name,
+                    StepStatus.SKIPPED,
+                    now,
+                    now,
+                    "{}",
+                    reason,
+                    run_id,
+                    RunStatus.RUNNING,
+                ),
             )
+            if not cursor.rowcount:
+                self._refuse(run_id=run_id)
             return int(cursor.lastrowid)
 
     def restore_run(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zenml_core.errors import PipelineDefinitionError
 from zenml_core.pipelines.pipeline import Pipeline
 from zenml_core.steps.base import BaseStep
 
@@ -53,7 +54,7 @@ class SimplePipeline(Pipeline):
             if step is None:
                 continue
             if not isinstance(step, BaseStep):
-                raise TypeError(f"{slot} must be a step instance, got {step!r}")
+                raise PipelineDefinitionError(f"{slot} must be a step instance, got {step!r}")
             if step._name is None:
                 step._name = default
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from zenml_core.errors import WrongComponentKindError
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class Stack:
     def __attrs_post_init__(self) -> None:
         for kind, component in self.components.items():
             if not isinstance(component, StackComponent) or component.KIND is not kind:
-                raise TypeError(
+                raise WrongComponentKindError(
                     f"stack {self.name!r}: the {kind.value} slot takes {kind.noun} components, "
                     f"got {component!r}"
                 )

@@ -18,7 +18,7 @@ from typing import Any
 
 from attrs import define, field
 
-from zenml_core.errors import ZenMLError
+from zenml_core.errors import StepContextError
 
 _current: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
     "zenml_step_context", default=None
@@ -39,7 +39,7 @@ def step_context() -> StepContext:
     """The context of the step running now (an error outside a step)."""
     context = _current.get()
     if context is None:
-        raise ZenMLError("no step is running: step_context() works only inside a step's code")
+        raise StepContextError("no step is running: step_context() works only inside a step's code")
     return context
 
 
@@ -50,7 +50,7 @@ def log_metadata(**values: Any) -> None:
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise ZenMLError(
+            raise StepContextError(
                 f"step {context.step_name!r}: metadata {key!r} is not JSON ({exc}); log numbers, "
                 "strings, lists or dicts"
             ) from None
