@@ -44,7 +44,7 @@ def _zenml(*args: str, cwd: Path) -> None:
 
 def run_all(repeat: int, base_image: str = "zenml-python-base:3.11") -> list[dict[str, Any]]:
     import docker
-    from zenml_docker.image import ensure_image
+    from zenml_docker.image import ensure_image, image_recipe
 
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.pipelines.loading import load_pipeline
@@ -89,7 +89,7 @@ def run_all(repeat: int, base_image: str = "zenml-python-base:3.11") -> list[dic
 
         one_run()  # builds the image
         per_step = statistics.median(one_run() for _ in range(max(3, repeat // 2))) / length
-        recipe = stack.orchestrator.recipe_for(stack, plugins)
+        recipe = image_recipe(stack.orchestrator.config, stack, plugins, repository.root)
         image, _ = ensure_image(client, recipe)
 
         def bare() -> float:

@@ -21,9 +21,11 @@ class BaseOrchestrator(StackComponent[ConfigT]):
     """Decides where and in what order a pipeline's steps run.
 
     An orchestrator never executes step logic itself: it calls
-    :func:`zenml_core.orchestrators.step_runner.run_step` in-process, or starts
-    ``python -m zenml_core.entrypoint`` elsewhere, which calls the same function. The run's
-    record (created before, finished after) is handled by :func:`zenml_core.pipelines.run.run`.
+    :func:`zenml_core.execution.step_runner.run_step` in-process, or starts a
+    :class:`~zenml_core.execution.invocation.StepInvocation` elsewhere (see
+    :class:`~zenml_core.orchestrators.external.ExternalStepOrchestrator`), which calls the same
+    function. The run's record (opened before, closed after) is handled by
+    :func:`zenml_core.pipelines.run.run` through :mod:`zenml_core.execution.lifecycle`.
     """
 
     KIND: ClassVar[ComponentKind] = ComponentKind.ORCHESTRATOR

@@ -56,3 +56,23 @@ def test_an_unchanged_project_is_not_rebuilt(
     )
     assert output.decode().strip() == "inside 0.1.0"
     docker_client.images.remove(tag, force=True)
+
+
+def test_prune_removes_step_images_not_kept(
+    tmp_path: Path, wheelhouse: Path, docker_client: Any
+) -> None:
+    from zenml_docker.image import prune_step_images
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "job.py").write_text("print('pruned soon')\n")
+    tag, _ = ensure_image(docker_client, recipe(root, wheelhouse))
+    (root / "job.py").write_text("print('kept')\n")
+    kept, _ = ensure_image(docker_client, recipe(root, wheelhouse))
+    others = {t for image in docker_client.images.list(name="zenml-steps") for t in image.tags}
+    removed, _, freed = prune_step_images(docker_client, keep=others - {tag})
+    assert removed == [tag] and freed > 0
+    assert kept in {
+        t for image in docker_client.images.list(name="zenml-steps") for t in image.tags
+    }
+    assert not list(wheelhouse.glob("zenml_*"))  # zenml itself came from this installation
