@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import run_zenml
@@ -111,6 +112,32 @@ def test_run_list_show_and_artifacts(project: Path) -> None:
     assert "STEP" in table and "stats" in table
 
 
+def test_runs_are_named_by_latest_or_a_prefix_and_show_their_steps_parameters(
+    project: Path,
+) -> None:
+    zenml_ok("pipeline", "run", "pipeline.py:numbers", cwd=project)
+    write(project / "run.yaml", "parameters: {count: 5}\n")
+    zenml_ok("pipeline", "run", "pipeline.py:numbers", "--config", "run.yaml", cwd=project)
+    newest, older = json.loads(zenml_ok("runs", "list", "--output", "json", cwd=project))
+
+    def shown(reference: str) -> dict[str, Any]:
+        return json.loads(zenml_ok("runs", "show", reference, "--output", "json", cwd=project))  # type: ignore[no-any-return]
+
+    assert shown("latest")["id"] == newest["id"]
+    assert shown("latest~1")["id"] == older["id"]
+    assert shown(newest["id"][:8])["id"] == newest["id"]  # the start of an id
+    load = next(step for step in shown("latest")["steps"] if step["step"] == "load")
+    assert load["parameters"] == {"count": 5}
+    assert "count=5" in zenml_ok("runs", "show", "latest", cwd=project)
+    ambiguous = run_zenml("runs", "show", "numbers-", cwd=project)
+    assert ambiguous.returncode == 1
+    assert (
+        f"'numbers-' is the start of several runs ({older['name']}, {newest['name']})"
+        in (ambiguous.stderr)
+        or f"({newest['name']}, {older['name']})" in ambiguous.stderr
+    )
+
+
 def test_a_config_file_sets_parameters(project: Path) -> None:
     write(project / "run.yaml", "parameters: {count: 5}\nsteps:\n  report: {enable_cache: false}\n")
     zenml_ok("pipeline", "run", "pipeline.py:numbers", "--config", "run.yaml", cwd=project)
@@ -201,3 +228,29 @@ def test_steps_defined_without_a_file_run_in_process(project: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "hello notebook"
+
+
+def test_a_project_imports_its_packages_and_resumes_without_pythonpath(git_repo: Path) -> None:
+    (git_repo / "pkg").mkdir()
+    (git_repo / "pipelines").mkdir()
+    write(git_repo / "pkg" / "__init__.py", "def helper():\n    return 41\n")
+    write(
+        git_repo / "pipelines" / "flaky.py",
+        "import os\n"
+        "from pkg import helper\n"
+        "from zenml_core.pipelines import pipeline\n"
+        "from zenml_core.steps import step\n\n\n"
+        "@step\ndef first() -> int:\n    return helper() + 1\n\n\n"
+        "@step\ndef second(value: int) -> int:\n"
+        "    if not os.path.exists('ok'):\n        raise ValueError('not yet')\n"
+        "    return value\n\n\n"
+        "@pipeline\ndef flaky():\n    second(first())\n",
+    )
+    assert run_zenml("init", cwd=git_repo).returncode == 0
+    environment = {"PYTHONPATH": ""}
+    failed = run_zenml("pipeline", "run", "pipelines/flaky.py:flaky", cwd=git_repo, env=environment)
+    assert failed.returncode == 1 and "ValueError: not yet" in failed.stderr  # pkg imported
+    (git_repo / "ok").touch()
+    resumed = run_zenml("runs", "resume", "latest", cwd=git_repo, env=environment)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "[first] reused" in resumed.stdout and "[second] finished in" in resumed.stdout

@@ -6,6 +6,7 @@ the git state uses GitPython, imported only when asked for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ ZEN_DIR_NAME = ".zen"
 CONFIG_FILE_NAME = "config.yaml"
 
 # What stays out of git: the data, not the configuration.
+# Folders of a repository that hold no project code.
+_NOT_PROJECT = {".git", ".zen", ".venv", "venv", ".tox", "node_modules", "__pycache__", "build"}
 _GITIGNORE = (
     "# written by `zenml init`: keep artifacts and the metadata database out of git\n"
     "artifacts/\nmetadata.db*\n"
@@ -101,6 +104,31 @@ class Repository:
         # Written last: a crash above leaves no half-initialized repository behind.
         repository.save_config(config)
         return repository, True
+
+    def make_importable(self, sources: Iterable[str] = ()) -> None:
+        """Put on ``sys.path`` what the project needs to import: its root (the project's
+        packages import as with ``python -m``), and for each recorded step source
+        (``module:step``) whose top-level module is not importable, the folder of the
+        project file that defines it (a pipeline file run by path from a subfolder)."""
+        import importlib.util
+        import os
+        import sys
+
+        if str(self.root) not in sys.path:
+            sys.path.insert(0, str(self.root))
+        missing = {source.partition(":")[0].split(".")[0] for source in sources}
+        missing = {name for name in missing if name and importlib.util.find_spec(name) is None}
+        for folder, children, files in os.walk(self.root):
+            if not missing:
+                return
+            children[:] = [c for c in children if c not in _NOT_PROJECT and c[0] != "."]
+            for name in sorted(missing):
+                package = name in children and os.path.isfile(
+                    os.path.join(folder, name, "__init__.py")
+                )
+                if f"{name}.py" in files or package:
+                    sys.path.insert(0, folder)
+                    missing.discard(name)
 
     def load_config(self) -> RepositoryConfig:
         return read_repository_config(self.config_path)

@@ -31,6 +31,7 @@ def run_pipeline(context: CLIContext, target: str, config_path: Path | None) -> 
     from zenml_core.stack.builder import load_stack
 
     repository = context.repository()
+    repository.make_importable()  # `from steps import ...` works without PYTHONPATH
     stack = load_stack(repository, plugins=context.plugins)
     config = RunConfig.load(config_path) if config_path else None
     load_pipeline(target).run(config=config, stack=stack, plugins=context.plugins)

@@ -89,7 +89,10 @@ def _hint_rebuild(client: Any) -> None:
 @output_option
 @click.pass_obj
 def show_run(context: CLIContext, run_name: str, output: str) -> None:
-    """Show a run (name or id): its record and each step with its inputs and outputs."""
+    """Show a run: its record and each step with its parameters, inputs and outputs.
+
+    RUN is a run's name or id, `latest`, `latest~N` (N runs before the newest), or the unique
+    start of a name or id."""
     run = _client(context).run(run_name)
     record = run.record
     upstream = {
@@ -104,6 +107,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
                 "status": step.status,
                 "duration": _duration(step.record.started_at, step.record.ended_at),
                 "after": upstream.get(step.name, []),
+                "parameters": step.record.parameters,
                 "inputs": {name: a.id for name, a in step.inputs.items()},
                 "outputs": {name: a.id for name, a in step.outputs.items()},
                 "cached_from": step.record.cached_from,
@@ -142,12 +146,21 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
     def cell(mapping: dict[str, int]) -> str:
         return ", ".join(f"{name}=#{artifact}" for name, artifact in mapping.items()) or "-"
 
+    def values(mapping: dict[str, object]) -> str:
+        return ", ".join(f"{name}={value!r}" for name, value in mapping.items()) or "-"
+
     table = [
-        {**step, "inputs": cell(step["inputs"]), "outputs": cell(step["outputs"])} for step in steps
+        {
+            **step,
+            "parameters": values(step["parameters"]),
+            "inputs": cell(step["inputs"]),
+            "outputs": cell(step["outputs"]),
+        }
+        for step in steps
     ]
     print_rows(
         table,
-        ["step", "status", "duration", "after", "inputs", "outputs", "reason"],
+        ["step", "status", "duration", "after", "parameters", "inputs", "outputs", "reason"],
         "table",
         empty="No steps.",
     )
@@ -157,7 +170,9 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
 @click.argument("run_name", metavar="RUN")
 @click.pass_obj
 def resume_run(context: CLIContext, run_name: str) -> None:
-    """Start a new run that reuses the completed steps of failed run RUN and runs the rest."""
+    """Start a new run that reuses the completed steps of failed run RUN and runs the rest.
+
+    RUN: a name, an id, `latest`, `latest~N` or the unique start of a name or id."""
     from zenml_core.pipelines.resume import resume
     from zenml_core.stack.builder import load_stack
 

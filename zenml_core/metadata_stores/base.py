@@ -200,6 +200,9 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         raise NotImplementedError
 
     def get_run(self, id_or_name: str) -> RunRecord:
+        """The run named by a reference, tried in this order: its exact name, its exact id,
+        ``latest`` / ``latest~N`` (N runs before the newest), the unique start of a name or
+        id. An ambiguous start is a MetadataNotFoundError listing the matches."""
         raise NotImplementedError
 
     def list_step_runs(self, run_id: str) -> list[StepRunRecord]:

@@ -7,6 +7,7 @@ import datetime
 import functools
 import json
 import random
+import re
 import socket
 import threading
 import time
@@ -892,18 +893,40 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     def get_run(self, id_or_name: str) -> RunRecord:
         self.reap_orphans()
+        reference = id_or_name
         with self._session() as m:
+            runs = m.Run.select(m.Run, m.Pipeline).join(m.Pipeline)
             row = (
-                m.Run.select(m.Run, m.Pipeline)
-                .join(m.Pipeline)
-                .where((m.Run.id == id_or_name) | (m.Run.name == id_or_name))
-                .first()
+                runs.where(m.Run.name == reference).first()
+                or runs.where(m.Run.id == reference).first()
             )
+            latest = re.fullmatch(r"latest(?:~(\d+))?", reference)
+            if row is None and latest:
+                newest_first = runs.order_by(m.Run.started_at.desc(), m.Run.id.desc())
+                row = newest_first.offset(int(latest[1] or 0)).first()
+            if row is None and reference and not latest:
+                row = self._run_by_prefix(m, runs, reference)
             if row is None:
                 raise MetadataNotFoundError(
-                    f"no run with id or name {id_or_name!r}; see `zenml runs list`"
+                    f"no run with id or name {reference!r}; see `zenml runs list`"
                 )
             return self._run_record(row)
+
+    @staticmethod
+    def _run_by_prefix(m: Any, runs: Any, prefix: str) -> Any:
+        """The one run whose name or id starts with ``prefix`` (indexed range queries)."""
+        above = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        found: dict[str, Any] = {}
+        for column in (m.Run.name, m.Run.id):
+            for row in runs.where((column >= prefix) & (column < above)).limit(11):
+                found[row.id] = row
+        if len(found) > 1:
+            names = sorted(row.name for row in found.values())
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise MetadataNotFoundError(
+                f"{prefix!r} is the start of several runs ({shown}); give more of the name"
+            )
+        return next(iter(found.values()), None)
 
     def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
         with self._session():

@@ -88,6 +88,8 @@ def resume(
     if record.status == RunStatus.COMPLETED:
         raise ResumeError(f"run {record.name} completed; there is nothing to resume")
     spec = PipelineSpec.from_dict(record.spec, source=f"the spec of run {record.name}")
+    if repository is not None:  # the steps' code, as `zenml pipeline run` imported it
+        repository.make_importable(step.source for step in spec.steps)
     if reporter is None:
         from zenml_core.orchestrators.reporting import Reporter
 

@@ -198,6 +198,25 @@ class MetadataStoreConformance:
         assert store.get_step_run(running).status == "failed"
         assert store.get_run("r1").error == "interrupted"
 
+    def test_runs_are_found_by_name_id_latest_and_unique_prefix(self, metadata_store: Any) -> None:
+        import time
+
+        store = metadata_store
+        for run_id in ("a1b2", "a1c3", "b7d9"):
+            self.new_run(store, run_id, pipeline="train")
+            time.sleep(0.002)  # distinct start times
+        assert store.get_run("train-a1b2").id == "a1b2"  # exact name
+        assert store.get_run("b7d9").id == "b7d9"  # exact id
+        assert store.get_run("latest").id == "b7d9"
+        assert [store.get_run(f"latest~{n}").id for n in (1, 2)] == ["a1c3", "a1b2"]
+        assert store.get_run("train-b").id == "b7d9"  # the start of a name
+        assert store.get_run("a1c").id == "a1c3"  # the start of an id
+        with pytest.raises(MetadataNotFoundError, match=r"start of several runs \(train-a1b2, "):
+            store.get_run("train-a1")
+        for missing in ("latest~3", "zz", "train-c"):
+            with pytest.raises(MetadataNotFoundError, match="no run with id or name"):
+                store.get_run(missing)
+
     def test_an_ended_run_records_no_more_steps(self, metadata_store: Any) -> None:
         from zenml_core.errors import RunClosedError
 
