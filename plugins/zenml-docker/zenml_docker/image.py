@@ -374,16 +374,18 @@ def prune_step_images(
     client: Any, *, keep: AbstractSet[str] = frozenset()
 ) -> tuple[list[str], int, int]:
     """Remove step containers that ended and every step image not in ``keep`` nor used by
-    a container; returns (removed image tags, removed containers, bytes freed)."""
+    a container; returns (removed image tags, removed containers, bytes freed on disk: the
+    engine's layer total before and after, as images share their base layers)."""
     import docker
 
+    layers_before = int(client.df().get("LayersSize") or 0)
     containers = 0
     for container in client.containers.list(all=True, filters={"label": "zenml.run"}):
         if container.status in ("exited", "dead", "created"):
             container.remove(force=True)
             containers += 1
     in_use = {c.image.id for c in client.containers.list(all=True)}
-    removed, freed = [], 0
+    removed = []
     for image in client.images.list(name=IMAGE_REPOSITORY):
         tags = [tag for tag in image.tags if tag.startswith(f"{IMAGE_REPOSITORY}:")]
         if image.id in in_use or any(tag in keep for tag in tags):
@@ -393,5 +395,5 @@ def prune_step_images(
         except docker.errors.APIError:
             continue  # used meanwhile, or shared with a pushed tag still needed
         removed += tags
-        freed += int(image.attrs.get("Size", 0))
-    return removed, containers, freed
+    freed = layers_before - int(client.df().get("LayersSize") or 0) if removed else 0
+    return removed, containers, max(freed, 0)
