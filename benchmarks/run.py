@@ -6,6 +6,7 @@ Run with the interpreter of the environment where zenml-core is installed.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -107,32 +108,25 @@ def main() -> None:
             groups["pipelines"],
             ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
         )
-    if args.only in (None, "docker"):
+    optional = {  # groups that need a plugin (and for docker an engine) installed here
+        "docker": ("docker_steps", "docker orchestrator"),
+        "kubeflow": (
+            "kubeflow_compile",
+            "kubeflow compile (floor: the spec's JSON; kfp on bare tasks)",
+        ),
+    }
+    for group, (module_name, title) in optional.items():
+        if args.only not in (None, group):
+            continue
         sys.path.insert(0, str(Path(__file__).parent))
         try:
-            import docker_steps
-
-            groups["docker"] = docker_steps.run_all(repeat)
+            groups[group] = importlib.import_module(module_name).run_all(repeat)
         except Exception as exc:  # no engine, no plugin: say so, measure the rest
-            print(f"\n== docker: skipped ({type(exc).__name__}: {exc})")
+            print(f"\n== {group}: skipped ({type(exc).__name__}: {exc})")
         else:
-            print("\n== docker orchestrator")
+            print(f"\n== {title}")
             print_table(
-                groups["docker"],
-                ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
-            )
-    if args.only in (None, "kubeflow"):
-        sys.path.insert(0, str(Path(__file__).parent))
-        try:
-            import kubeflow_compile
-
-            groups["kubeflow"] = kubeflow_compile.run_all(repeat)
-        except ImportError as exc:  # zenml-kubeflow is not installed here: say so
-            print(f"\n== kubeflow: skipped ({exc})")
-        else:
-            print("\n== kubeflow compile (floor: the spec's JSON; kfp on bare tasks)")
-            print_table(
-                groups["kubeflow"],
+                groups[group],
                 ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
             )
     for name, rows in groups.items():

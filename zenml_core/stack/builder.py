@@ -141,38 +141,40 @@ def stack_document(stack: Stack, registry: Registry) -> dict[str, Any]:
     return {"name": stack.name, "components": components}
 
 
-def secret_variables(stack: Stack) -> list[str]:
-    """The environment variables a step process needs for the stack's secrets: for a secret
-    given by reference (``password_env: ZENML_DB_PASSWORD``) the variable it names, for one
-    set in the configuration ``ZENML_<KIND>__<FIELD>`` (which overrides the field there).
-    Orchestrators whose steps run where this process's environment is not (a cluster, a cloud
-    job) provide these names from their own secret store."""
+def _secret_sources(stack: Stack) -> list[tuple[str, str | None, bool]]:
+    """(variable, value from the configuration, is a reference) for each secret of the stack
+    that is set: a reference (``password_env: ZENML_DB_PASSWORD``) names its variable; a value
+    in the configuration travels as ``ZENML_<KIND>__<FIELD>`` (which overrides the field)."""
     from zenml_core.config.secrets import secret_fields
 
-    names = []
+    sources: list[tuple[str, str | None, bool]] = []
     for kind, component in stack.components.items():
         for name in secret_fields(component.config):
             reference = getattr(component.config, f"{name}_env", None)
+            value = getattr(component.config, name)
             if reference:
-                names.append(str(reference))
-            elif getattr(component.config, name) is not None:
-                names.append(f"{kind.env_prefix}{name.upper()}")
-    return names
+                sources.append((str(reference), None, True))
+            elif value is not None:
+                sources.append((f"{kind.env_prefix}{name.upper()}", str(value), False))
+    return sources
+
+
+def secret_variables(stack: Stack) -> list[str]:
+    """The environment variables a step process needs for the stack's secrets. Orchestrators
+    whose steps run where this process's environment is not (a cluster, a cloud job) provide
+    these names from their own secret store."""
+    return [variable for variable, _, _ in _secret_sources(stack)]
 
 
 def secret_environment(stack: Stack, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """:func:`secret_variables` with their values, for step processes on this machine (a
     subprocess, a container): from the configuration, or for references from ``environ``."""
-    from zenml_core.config.secrets import secret_fields
-
     environ = os.environ if environ is None else environ
     environment = {}
-    for kind, component in stack.components.items():
-        for name in secret_fields(component.config):
-            reference = getattr(component.config, f"{name}_env", None)
-            value = environ.get(reference) if reference else getattr(component.config, name)
-            if value is not None:
-                environment[str(reference or f"{kind.env_prefix}{name.upper()}")] = str(value)
+    for variable, value, is_reference in _secret_sources(stack):
+        found = environ.get(variable) if is_reference else value
+        if found is not None:
+            environment[variable] = found
     return environment
 
 

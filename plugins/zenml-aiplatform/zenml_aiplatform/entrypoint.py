@@ -14,28 +14,21 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from zenml_kubeflow.entrypoint import write_executor_output
+    from zenml_kubeflow.entrypoint import run_task, task_parser
 
     from zenml_aiplatform.secrets import resolve_references
-    from zenml_core.execution.context import StepStatus
-    from zenml_core.execution.invocation import StepInvocation, execute, exit_code, prepare
+    from zenml_core.execution.invocation import StepInvocation, prepare
     from zenml_core.execution.step_runner import compute_only
 
-    parser = StepInvocation.parser(prog="python -m zenml_aiplatform.entrypoint")
-    parser.add_argument("--executor-input", help="KFP's executor input (the {{$}} placeholder)")
+    parser = task_parser(prog="python -m zenml_aiplatform.entrypoint")
     parser.add_argument("--compute-only", action="store_true")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     resolve_references()
+    if not args.compute_only:
+        return run_task(args)
     invocation = StepInvocation.from_arguments(args)
-    context = prepare(invocation)
-    if args.compute_only:
-        compute_only(context, invocation.step)
-        return 0
-    outcome = execute(context, invocation)
-    code = exit_code(outcome)
-    if code == 0 and args.executor_input and outcome.status != StepStatus.SKIPPED:
-        write_executor_output(args.executor_input, {n: a.uri for n, a in outcome.outputs.items()})
-    return code
+    compute_only(prepare(invocation), invocation.step)
+    return 0
 
 
 if __name__ == "__main__":

@@ -146,14 +146,13 @@ class DockerOrchestrator(ExternalStepOrchestrator[DockerOrchestratorConfig]):
     def launch(
         self, context: RunContext, invocation: StepInvocation, environment: dict[str, str]
     ) -> _StepContainer:
-        self._environment = environment
         container = self._take(invocation.step)
         if container is None:
-            container = self._start(context, invocation, warm=False)
+            container = self._start(context, invocation, environment, warm=False)
         else:
             (self._folder / f"go-{invocation.step}").touch()
         for child in context.spec.downstream()[invocation.step]:
-            self._warm_up(context, child)
+            self._warm_up(context, child, environment)
         return container
 
     # -- containers ---------------------------------------------------------------------------
@@ -208,19 +207,25 @@ class DockerOrchestrator(ExternalStepOrchestrator[DockerOrchestratorConfig]):
         return options
 
     def _start(
-        self, context: RunContext, invocation: StepInvocation, *, warm: bool
+        self,
+        context: RunContext,
+        invocation: StepInvocation,
+        environment: dict[str, str],
+        *,
+        warm: bool,
     ) -> _StepContainer:
-        options = self.container_options(context, invocation, self._environment, warm=warm)
+        options = self.container_options(context, invocation, environment, warm=warm)
         return _StepContainer(
             self._client, self._image, options, remove=not self.config.keep_containers
         )
 
-    def _warm_up(self, context: RunContext, name: str) -> None:
+    def _warm_up(self, context: RunContext, name: str, environment: dict[str, str]) -> None:
         with self._guard:
             if name in self._waiting or name in self._claimed:
                 return
             self._claimed.add(name)
-        container = self._start(context, self.invocation(context, self._folder, name), warm=True)
+        invocation = self.invocation(context, self._folder, name)
+        container = self._start(context, invocation, environment, warm=True)
         with self._guard:
             self._waiting[name] = container
 
