@@ -181,6 +181,40 @@ def test_graph_prints_the_dag(project: Path) -> None:
     assert '"load" -> "stats" [label="output → values"];' in dot
 
 
+def test_a_pipeline_called_at_import_time_is_reported_and_nothing_runs(project: Path) -> None:
+    unguarded = PIPELINE.replace('if __name__ == "__main__":\n        ', "")
+    write(project / "unguarded.py", unguarded)
+    line = next(
+        number
+        for number, text in enumerate(textwrap.dedent(unguarded).splitlines(), start=1)
+        if text.startswith("print(numbers()")
+    )
+    for command in (("pipeline", "graph"), ("pipeline", "run")):
+        result = run_zenml(*command, "unguarded.py:numbers", cwd=project)
+        assert result.returncode == 1, result.stdout
+        assert result.stderr.strip() == (
+            f"Error: unguarded.py line {line} runs pipeline 'numbers' when the file is imported "
+            "(zenml imports it to find 'numbers'); put the call under "
+            '`if __name__ == "__main__":` so that importing it runs nothing'
+        )
+        assert "started" not in result.stdout
+    assert "No runs" in zenml_ok("runs", "list", cwd=project)
+
+
+def test_a_step_process_importing_an_unguarded_module_starts_no_second_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zenml_core.errors import PipelineRunAtImportError
+    from zenml_core.utils.source import load_source
+
+    write(project / "module_level.py", PIPELINE.replace('if __name__ == "__main__":\n        ', ""))
+    monkeypatch.chdir(project)
+    monkeypatch.syspath_prepend(str(project))
+    with pytest.raises(PipelineRunAtImportError, match=r"module_level.py line \d+ runs pipeline"):
+        load_source(f"{project / 'module_level.py'}:load")
+    assert "No runs" in zenml_ok("runs", "list", cwd=project)
+
+
 def test_a_failing_pipeline_exits_non_zero_with_one_line(project: Path) -> None:
     write(
         project / "broken.py",

@@ -104,6 +104,10 @@ class PipelineNotFoundError(ZenMLError):
     """``FILE.py:FUNC`` does not name a pipeline."""
 
 
+class PipelineRunAtImportError(PipelineDefinitionError):
+    """A file imported for its definitions calls a pipeline at module level."""
+
+
 class PipelineRunFailedError(ZenMLError):
     """A run ended ``failed``; ``run`` is its record (see ``zenml runs show``)."""
 

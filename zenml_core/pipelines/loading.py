@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from zenml_core.errors import PipelineNotFoundError
+from zenml_core.errors import PipelineNotFoundError, PipelineRunAtImportError
 from zenml_core.pipelines.pipeline import Pipeline
 
 
@@ -24,8 +24,11 @@ def load_pipeline(target: str) -> Pipeline:
     """Import ``FILE.py`` as a module named after the file and return its pipeline ``FUNC``.
 
     The file's folder is put first on ``sys.path``, so the file can import its neighbours and
-    its steps get importable sources (``file:step``).
+    its steps get importable sources (``file:step``). Importing it runs no pipeline: a call at
+    module level is an error naming its line.
     """
+    from zenml_core.pipelines.import_guard import importing_definitions
+
     location, sep, attribute = target.rpartition(":")
     if not sep or not location.endswith(".py") or not attribute:
         raise PipelineNotFoundError(f"{target!r}: write FILE.py:PIPELINE, e.g. train.py:training")
@@ -46,7 +49,11 @@ def load_pipeline(target: str) -> Pipeline:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
-            spec.loader.exec_module(module)
+            with importing_definitions(path, f"zenml imports it to find {attribute!r}"):
+                spec.loader.exec_module(module)
+        except PipelineRunAtImportError:
+            del sys.modules[module_name]
+            raise
         except Exception as exc:
             del sys.modules[module_name]
             line = _line_in(exc, path)

@@ -112,7 +112,10 @@ class Pipeline:
         **parameters: Any,
     ) -> PipelineRun:
         """Compile and run on ``stack`` (default: the repository's active stack)."""
+        from zenml_core.pipelines.import_guard import refuse_run_while_importing
         from zenml_core.pipelines.run import run
+
+        refuse_run_while_importing(self.name)
         from zenml_core.plugin.manager import create_plugin_manager
         from zenml_core.repository import Repository
         from zenml_core.stack.builder import load_stack

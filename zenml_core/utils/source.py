@@ -52,9 +52,16 @@ def _load_script(path: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise SourceError(f"cannot load script {path}")
+    from zenml_core.pipelines.import_guard import importing_definitions
+
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        with importing_definitions(path, "to load a step defined in it"):
+            spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return module
 
 
@@ -80,4 +87,24 @@ def load_source(source: str) -> Any:
         for part in qualname.split("."):
             obj = getattr(obj, part)
         return obj
-    return import_object(source, what="step source")
+    return _import_module_source(source)
+
+
+def _import_module_source(source: str) -> Any:
+    """Import ``module:QualName``; a module that runs a pipeline when imported is refused."""
+    from importlib.util import find_spec
+
+    from zenml_core.pipelines.import_guard import importing_definitions
+
+    module_name = source.partition(":")[0]
+    if module_name in sys.modules:
+        return import_object(source, what="step source")
+    try:
+        found = find_spec(module_name)
+    except (ImportError, ValueError):
+        found = None
+    origin = found.origin if found is not None and found.has_location else None
+    if origin is None:
+        return import_object(source, what="step source")
+    with importing_definitions(origin, "to load a step defined in it"):
+        return import_object(source, what="step source")

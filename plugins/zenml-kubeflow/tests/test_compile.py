@@ -121,6 +121,19 @@ def test_the_compile_command_writes_yaml_without_running(
     runs = run("runs", "list", "--output", "json")
     assert json.loads(runs.stdout) == []  # nothing ran
 
+    # A pipeline called at module level is reported with its line, and it does not run.
+    text = (root / "pipeline.py").read_text() + "\nconfigured(count=2)\n"
+    (root / "unguarded.py").write_text(text)
+    refused = subprocess.run(
+        [zenml, "kubeflow", "compile", "unguarded.py:configured", "--output", "u.yaml"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert f"unguarded.py line {text.count(chr(10))} runs pipeline 'configured'" in refused.stderr
+    assert '`if __name__ == "__main__":`' in refused.stderr
+    assert not (root / "u.yaml").exists()
+    assert json.loads(run("runs", "list", "--output", "json").stdout) == []
+
 
 def test_a_secret_of_the_stack_is_not_in_the_compiled_yaml(
     tmp_path: Path, docker_client: Any, wheelhouse: Path
