@@ -16,6 +16,7 @@ from zenml_core.cli.main import CLIContext, build_cli
 from zenml_core.plugin.manager import PluginManager, create_plugin_manager
 from zenml_core.repository import Repository
 from zenml_core.testing.services import MYSQL, reset_mysql
+from zenml_core.testing.sources import clean_copies
 
 __all__ = ["reset_mysql"]  # imported from here by the tests
 
@@ -131,8 +132,10 @@ def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-index",
             "--target",
             str(target),
-            str(TEST_PLUGINS / "zenml-tiny"),
-            str(TEST_PLUGINS / "zenml-broken"),
+            *clean_copies(
+                [TEST_PLUGINS / "zenml-tiny", TEST_PLUGINS / "zenml-broken"],
+                tmp_path_factory.mktemp("sources"),
+            ),
         ],
         check=True,
     )

@@ -106,8 +106,15 @@ def test_run_list_show_and_artifacts(project: Path) -> None:
             cwd=project,
         )
     )
-    assert artifact["value"] == "'total=30 largest=2'"
+    assert (artifact["value_kind"], artifact["value"]) == ("json", "total=30 largest=2")
     assert artifact["produced_by"]["step"] == "report"
+    by_path = json.loads(
+        zenml_ok("artifacts", "show", "latest/report", "--output", "json", cwd=project)
+    )
+    assert by_path["id"] == artifact["id"]
+    stats = zenml_ok("artifacts", "show", f"{runs[0]['name'][:-3]}/stats/total", "--value",
+                     cwd=project)  # fmt: skip
+    assert stats.endswith("value: |\n  30\n")
     table = zenml_ok("runs", "show", runs[0]["name"], cwd=project)
     assert "STEP" in table and "stats" in table
 
@@ -235,6 +242,20 @@ def test_a_failing_pipeline_exits_non_zero_with_one_line(project: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: run broken-")
     assert result.stderr.strip().endswith("failed: step 'boom' failed: RuntimeError: kaput")
+    # The user's own frame, file and line, is shown; zenml's frames are not.
+    broken = project / "broken.py"
+    frame = (
+        f'  File "{broken}", line 7, in boom\n    raise RuntimeError("kaput")\nRuntimeError: kaput'
+    )
+    assert "[boom]   Traceback (most recent call last):" in result.stdout
+    assert frame.replace("\n", "\n[boom]   ") in result.stdout
+    assert "zenml_core" not in result.stdout
+    shown = zenml_ok("runs", "show", "latest", cwd=project)
+    assert f"Step 'boom' failed:\nTraceback (most recent call last):\n{frame}" in shown
+    assert "zenml_core" not in shown.split("Step 'boom' failed:")[1]
+    as_json = json.loads(zenml_ok("runs", "show", "latest", "--output", "json", cwd=project))
+    (step,) = as_json["steps"]
+    assert step["traceback"].endswith(frame) and "zenml_core" not in step["traceback"]
     missing = run_zenml("pipeline", "run", "broken.py:nothing", cwd=project)
     assert "broken.py has no pipeline named 'nothing' (pipelines in it: broken" in missing.stderr
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import git, run_zenml
 
+from zenml_core.testing.sources import clean_copies
+
 HEAVY = ["docker", "kfp", "google.cloud", "git", "numpy", "pandas", "tensorflow", "peewee"]
 
 
@@ -112,7 +114,7 @@ def test_a_plugin_for_another_zenml_core_is_reported_and_not_loaded(
     source = Path(__file__).parent / "plugins" / "zenml-ancient"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(source)],
+         "--no-index", "--target", str(target), *clean_copies([source], tmp_path)],
         check=True,
     )  # fmt: skip
     listed = run_zenml("plugins", "list", "--output", "json", cwd=initialized, extra_path=target)

@@ -162,6 +162,34 @@ def test_a_run_is_never_left_running(
         run(arithmetic, plugins, output)
     (last,) = Client(repo, plugins=plugins).runs()
     assert last.status == "failed" and last.record.error == "KeyboardInterrupt: "
+    steps = len(arithmetic.compile(plugins=plugins).steps)
+    assert (
+        "failed in" in output.getvalue()
+        and f": {steps} steps (0 ran, 0 cached, 0 failed, 0 skipped, {steps} not started), "
+        "interrupted (Ctrl-C). Details:"
+        in output.getvalue()
+    )
+
+
+def test_the_summary_counts_what_happened_when_the_orchestrator_stops(
+    repo: Repository, plugins: PluginManager, output: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zenml_core.execution.step_runner import run_step
+    from zenml_core.orchestrators.local import LocalOrchestrator
+
+    def stops_after_one_step(self: Any, context: Any) -> Any:
+        run_step(context, context.spec.steps[0].name)
+        raise RuntimeError("building the step image failed: no space left on device\nmore")
+
+    monkeypatch.setattr(LocalOrchestrator, "run", stops_after_one_step)
+    with pytest.raises(RuntimeError):
+        run(arithmetic, plugins, output)
+    steps = len(arithmetic.compile(plugins=plugins).steps)
+    assert (
+        f": {steps} steps (1 ran, 0 cached, 0 failed, 0 skipped, {steps - 1} not started), "
+        "stopped by RuntimeError: building the step image failed: no space left on device. "
+        in output.getvalue()
+    )
 
 
 def test_independent_steps_run_at_the_same_time(

@@ -156,3 +156,34 @@ def test_steps_list_shows_the_step_classes(cli: Cli) -> None:
     for name in ("SplitStep", "TrainerStep", "EvaluatorStep", "CSVImporter", "StandardScalerStep"):
         assert names[name]["distribution"] == "zenml-core"
     assert names["TrainerStep"]["implementation"] == "zenml_core.steps.ml.training:TrainerStep"
+
+
+@pytest.mark.parametrize(
+    ("blocked", "code", "needed_by"),
+    [
+        (
+            "pandas",
+            "import zenml_core.steps.ml.split",
+            "zenml_core.steps.ml (the ML step classes, SimplePipeline)",
+        ),
+        (
+            "pyarrow",
+            "import pandas, pathlib, tempfile\n"
+            "from zenml_core.materializers.pandas import PandasMaterializer\n"
+            "PandasMaterializer().save(pandas.DataFrame({'a': [1]}), "
+            "pathlib.Path(tempfile.mkdtemp()))",
+            "writing a DataFrame artifact (parquet)",
+        ),
+    ],
+)
+def test_without_the_ml_extra_the_error_names_it(blocked: str, code: str, needed_by: str) -> None:
+    import subprocess
+    import sys
+
+    program = f"import sys\nsys.modules[{blocked!r}] = None\n{code}\n"
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"zenml_core.errors.MissingExtraError: {needed_by} needs {blocked}, which is not "
+        "installed: install zenml-core's 'ml' extra (from a clone: pip install -e '.[ml]')"
+    )

@@ -37,3 +37,13 @@ def test_quickstart_trains_evaluates_and_caches(git_repo: Path) -> None:
     for step in STEPS:
         assert f"[{step}] cached" in second
     assert metrics_line in second
+
+    # The model's materializer is the project's own (materializers.py at the root).
+    shown = run_zenml("artifacts", "show", "latest/train", "--value", cwd=git_repo)
+    assert shown.returncode == 0, shown.stderr
+    assert "materializer: materializers:SklearnModelMaterializer" in shown.stdout
+    assert "value: |\n  sklearn.linear_model._logistic.LogisticRegression: LogisticRegression(" in (
+        shown.stdout
+    )
+    split = run_zenml("artifacts", "show", "latest/split/test", "--value", cwd=git_repo)
+    assert "[114 rows x 31 columns (first 10)]" in split.stdout, split.stderr

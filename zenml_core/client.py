@@ -85,8 +85,37 @@ class Client:
     def step_run(self, step_run_id: int) -> StepRun:
         return StepRun(self, self.metadata.get_step_run(step_run_id))
 
-    def artifact(self, artifact_id: int) -> Artifact:
-        return Artifact(self, self.metadata.get_artifact(artifact_id))
+    def artifact(self, reference: int | str) -> Artifact:
+        """An artifact by id, or by ``RUN/STEP/OUTPUT`` (``latest/train/model``; ``RUN/STEP``
+        when the step has one output), RUN being any run reference ``runs show`` takes."""
+        if isinstance(reference, int) or reference.isdigit():
+            return Artifact(self, self.metadata.get_artifact(int(reference)))
+        from zenml_core.errors import MetadataNotFoundError
+
+        run_reference, _, rest = reference.partition("/")
+        step_name, _, output = rest.partition("/")
+        if not run_reference or not step_name:
+            raise MetadataNotFoundError(
+                f"artifact {reference!r}: give an artifact id or RUN/STEP/OUTPUT "
+                "(e.g. latest/train/output)"
+            )
+        run = self.run(run_reference)
+        step = run.steps.get(step_name)
+        if step is None:
+            raise MetadataNotFoundError(
+                f"artifact {reference!r}: run {run.name!r} has no step {step_name!r} "
+                f"(steps: {', '.join(run.steps) or 'none'})"
+            )
+        outputs = step.outputs
+        if not output and len(outputs) == 1:
+            output = next(iter(outputs))
+        if output not in outputs:
+            raise MetadataNotFoundError(
+                f"artifact {reference!r}: step {step_name!r} of run {run.name!r} has "
+                f"{'no output ' + repr(output) if output else 'several outputs'} "
+                f"(outputs: {', '.join(outputs) or 'none'})"
+            )
+        return outputs[output]
 
     def resume(self, run: str, *, plugins: PluginManager | None = None) -> PipelineRun:
         """Start a new run that reuses the completed steps of failed run ``run``."""

@@ -96,6 +96,10 @@ class NameTooLongError(ZenMLError):
     """A pipeline, step or output name is longer than MAX_NAME_LENGTH characters."""
 
 
+class MissingExtraError(ZenMLError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
 class PipelineDefinitionError(ZenMLError):
     """A pipeline's DAG is invalid: a cycle, an unknown step or output, a bad wiring."""
 

@@ -93,6 +93,8 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
 
     RUN is a run's name or id, `latest`, `latest~N` (N runs before the newest), or the unique
     start of a name or id."""
+    from zenml_core.utils.tracebacks import user_traceback
+
     run = _client(context).run(run_name)
     record = run.record
     upstream = {
@@ -113,6 +115,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
                 "cached_from": step.record.cached_from,
                 "reason": step.record.reason,
                 "error": (step.record.error or "").strip().splitlines()[-1:] or None,
+                "traceback": user_traceback(step.record.error or "") or None,
             }
         )
     document = {
@@ -164,6 +167,9 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
         "table",
         empty="No steps.",
     )
+    for step in steps:
+        if step["traceback"]:
+            click.echo(f"\nStep {step['step']!r} failed:\n{step['traceback']}")
 
 
 @runs.command("resume")
@@ -187,14 +193,17 @@ def artifacts() -> None:
 
 
 @artifacts.command("show")
-@click.argument("artifact_id", type=int, metavar="ID")
+@click.argument("reference", metavar="ARTIFACT")
 @click.option("--value", is_flag=True, help="Also load the artifact and print its value.")
 @output_option
 @click.pass_obj
-def show_artifact(context: CLIContext, artifact_id: int, value: bool, output: str) -> None:
-    """Show an artifact: where it is stored, its type, size, hash, and the step that made it."""
+def show_artifact(context: CLIContext, reference: str, value: bool, output: str) -> None:
+    """Show an artifact: where it is stored, its type, size, hash, and the step that made it.
+
+    ARTIFACT is an artifact id or RUN/STEP/OUTPUT (`latest/split/train`; RUN/STEP when the
+    step has one output), RUN being a name, an id, `latest`, `latest~N` or a unique start."""
     client = _client(context)
-    artifact = client.artifact(artifact_id)
+    artifact = client.artifact(reference)
     producer = artifact.producer
     record = artifact.record
     document: dict[str, Any] = {
@@ -211,18 +220,31 @@ def show_artifact(context: CLIContext, artifact_id: int, value: bool, output: st
             "run": client.metadata.get_run(producer.record.run_id).name,
         },
     }
-    if value:
-        from zenml_core.materializers.registry import PICKLE
+    if not value:
+        print_document(document, output)
+        return
+    from zenml_core.materializers.registry import PICKLE
+    from zenml_core.previews import preview, render
 
-        if record.materializer.partition("@")[0] == PICKLE:
-            click.echo(
-                f"Note: artifact {record.id} is a pickle; showing its value runs code from "
-                f"{record.uri} (its content hash is checked against the record first)",
-                err=True,
-            )
-        text = repr(artifact.load())
-        document["value"] = text if len(text) <= 2000 else text[:2000] + " ..."
+    if record.materializer.partition("@")[0] == PICKLE:
+        click.echo(
+            f"Note: artifact {record.id} is a pickle; showing its value runs code from "
+            f"{record.uri} (its content hash is checked against the record first)",
+            err=True,
+        )
+    # A project's own materializers and types import from its root, as when the step ran.
+    context.repository().make_importable([record.materializer.partition("@")[0], record.type])
+    shown = preview(artifact.load())
+    if output == "json":  # a JSON value as itself; other values described (see previews)
+        kind = shown.pop("kind")
+        if kind in ("dataframe", "series"):
+            del shown["text"]  # the same rows are in "head"
+        value_json = shown["value"] if kind == "json" else shown
+        print_document({**document, "value_kind": kind, "value": value_json}, output)
+        return
     print_document(document, output)
+    click.echo("value: |")
+    click.echo("\n".join("  " + line for line in render(shown).splitlines()))
 
 
 @artifacts.command("gc")

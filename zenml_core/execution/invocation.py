@@ -200,7 +200,10 @@ def exit_code(outcome: StepOutcome) -> int:
     from zenml_core.execution.context import StepStatus
 
     if outcome.status == StepStatus.FAILED:
-        print(outcome.error_detail or outcome.error, file=sys.stderr)
+        from zenml_core.utils.tracebacks import user_traceback
+
+        shown = user_traceback(outcome.error_detail or "") or outcome.error
+        print(shown, file=sys.stderr)
         return 1
     if outcome.status == StepStatus.SKIPPED:
         print(f"skipped: {outcome.error}", file=sys.stderr)

@@ -338,6 +338,7 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
 def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:
     """Record the step failed with the (redacted) traceback of ``exc``."""
     from zenml_core.config.secrets import redact
+    from zenml_core.utils.tracebacks import user_traceback
 
     context = attempt.context
     metadata = context.stack.metadata_store
@@ -356,6 +357,8 @@ def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:
         summary = f"{summary} (not recorded: {closed})"
     result = attempt.outcome(StepStatus.FAILED, error=summary, error_detail=detail)
     context.reporter.step(attempt.name, f"failed after {result.duration_ms:.0f} ms: {summary}")
+    for line in user_traceback(detail).splitlines():
+        context.reporter.step(attempt.name, f"  {line}")
     return result
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from zenml_core.errors import NotMaterializableError
 from zenml_core.materializers.base import BaseMaterializer
+from zenml_core.utils.extras import require
 
 _SERIES_COLUMN = "__series__"
 
@@ -24,6 +25,7 @@ class PandasMaterializer(BaseMaterializer):
                 raise NotMaterializableError(f"series name {value.name!r} is not JSON") from exc
             frame = value.to_frame(name=_SERIES_COLUMN)
             (folder / "series.json").write_text(name, encoding="utf-8")
+        require("pyarrow", needed_by=f"writing a {type(value).__name__} artifact (parquet)")
         try:
             frame.to_parquet(folder / "data.parquet", engine="pyarrow")
         except (ValueError, TypeError) as exc:  # e.g. non-string column names, mixed objects
@@ -34,6 +36,7 @@ class PandasMaterializer(BaseMaterializer):
     def load(self, folder: Path, data_type: type) -> Any:
         import pandas as pd
 
+        require("pyarrow", needed_by=f"reading a {data_type.__name__} artifact (parquet)")
         frame = pd.read_parquet(folder / "data.parquet", engine="pyarrow")
         series_file = folder / "series.json"
         if series_file.exists():

@@ -18,7 +18,7 @@ from attrs import field, frozen
 from zenml_core.config.secrets import secret_field
 from zenml_core.config.validators import port as port_number
 from zenml_core.config.validators import positive
-from zenml_core.errors import ConfigError, PluginError
+from zenml_core.errors import ConfigError
 from zenml_core.metadata_stores.sql import SQLMetadataStore
 
 # MySQL error codes after which the same transaction may simply be tried again.
@@ -72,12 +72,9 @@ class MySQLMetadataStore(SQLMetadataStore[MySQLMetadataStoreConfig]):
         return self.config.password
 
     def _connect(self) -> Any:
-        try:
-            import pymysql  # noqa: F401
-        except ImportError as exc:
-            raise PluginError(
-                "the mysql metadata store needs PyMySQL: pip install 'zenml-core[mysql]'"
-            ) from exc
+        from zenml_core.utils.extras import require
+
+        require("pymysql", needed_by="the mysql metadata store")
         import peewee
         from playhouse.shortcuts import ReconnectMixin
 

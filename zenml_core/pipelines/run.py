@@ -8,6 +8,7 @@ steps fail, the orchestrator raises, or the user presses Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING
 
@@ -94,14 +95,10 @@ def run(
         )
     plugins.hook.zenml_after_pipeline_run(**common, status=status)
 
-    def count(step_status: str) -> int:
-        return sum(outcome.status == step_status for outcome in outcomes.values())
-
     elapsed = (time.perf_counter() - started) * 1000
     reporter.line(
-        f"Run {record.name} {status} in {elapsed:.0f} ms: {len(spec.steps)} steps "
-        f"({count(StepStatus.COMPLETED)} ran, {count(StepStatus.CACHED)} cached, "
-        f"{count(StepStatus.FAILED)} failed, {count(StepStatus.SKIPPED)} skipped). "
+        f"Run {record.name} {status} in {elapsed:.0f} ms: "
+        f"{_summary(spec, stack, run_id, outcomes, raised)}. "
         f"Details: zenml runs show {record.name}"
     )
     finished = Client(stack=stack, plugins=plugins).run(run_id)
@@ -110,3 +107,41 @@ def run(
     if status == RunStatus.FAILED:
         raise PipelineRunFailedError(f"run {record.name} failed: {error}", finished)
     return finished
+
+
+def _summary(
+    spec: PipelineSpec,
+    stack: Stack,
+    run_id: str,
+    outcomes: dict[str, StepOutcome],
+    raised: BaseException | None,
+) -> str:
+    """What happened to the steps, counted from the record when the orchestrator stopped before
+    reporting every step (Ctrl-C, a failed image build), and why it stopped."""
+    statuses = {name: outcome.status for name, outcome in outcomes.items()}
+    if len(statuses) < len(spec.steps):
+        # The store itself may be why the run stopped: then count what is known.
+        with contextlib.suppress(Exception):
+            statuses = {r.name: r.status for r in stack.metadata_store.list_step_runs(run_id)}
+    counts = [
+        (sum(status == wanted for status in statuses.values()), label)
+        for wanted, label in (
+            (StepStatus.COMPLETED, "ran"),
+            (StepStatus.CACHED, "cached"),
+            (StepStatus.FAILED, "failed"),
+            (StepStatus.SKIPPED, "skipped"),
+        )
+    ]
+    counted = ", ".join(f"{number} {label}" for number, label in counts)
+    not_started = len(spec.steps) - len(statuses)
+    if not_started:
+        counted += f", {not_started} not started"
+    text = f"{len(spec.steps)} steps ({counted})"
+    if isinstance(raised, KeyboardInterrupt):
+        text += ", interrupted (Ctrl-C)"
+    elif raised is not None:
+        from zenml_core.config.secrets import redact
+
+        reason = str(raised).strip().splitlines()
+        text += f", stopped by {type(raised).__name__}: {redact(reason[0]) if reason else ''}"
+    return text

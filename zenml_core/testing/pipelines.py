@@ -93,10 +93,14 @@ FAILING_STATUSES = {
 def meet(folder: str, me: str, other: str) -> str:
     """Wait until ``other`` has arrived too: completes only if both run at the same time."""
     Path(folder, me).touch()
-    deadline = time.monotonic() + float(os.environ.get("ZENML_CONFORMANCE_TIMEOUT", "60"))
+    seconds = float(os.environ.get("ZENML_CONFORMANCE_TIMEOUT", "60"))
+    deadline = time.monotonic() + seconds
     while not Path(folder, other).exists():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{other} never ran beside {me}")
+            raise TimeoutError(
+                f"{other} never ran beside {me} within {seconds:g} s; an orchestrator that runs "
+                "one step at a time sets parallel_steps = False on its conformance test class"
+            )
         time.sleep(0.02)
     return me
 

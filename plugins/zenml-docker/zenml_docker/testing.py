@@ -37,11 +37,16 @@ def build_wheelhouse(folder: Path, projects: list[str | Path]) -> Path:
     """Wheels of the dependencies of ``projects`` (source folders, with extras as
     ``"folder[extra]"``), in ``folder``: the third-party part of an offline image build.
     zenml's own distributions are left out: step images pack them from this installation."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder),
-         *map(str, projects)],
-        check=True,
-    )  # fmt: skip
+    import tempfile
+
+    from zenml_core.testing.sources import clean_copies
+
+    with tempfile.TemporaryDirectory(prefix="zenml-wheelhouse-") as scratch:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder),
+             *clean_copies(projects, Path(scratch))],
+            check=True,
+        )  # fmt: skip
     for wheel in folder.glob("zenml_*.whl"):
         wheel.unlink()
     return folder
