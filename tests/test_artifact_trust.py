@@ -22,6 +22,7 @@ from sample_steps import arithmetic
 from zenml_core.client import Client
 from zenml_core.errors import ArtifactIntegrityError, PipelineRunFailedError
 from zenml_core.manifests import ArtifactEntry, StepManifest
+from zenml_core.materializers.registry import PickleFallbackWarning
 from zenml_core.metadata_stores.rebuild import drop_untrusted_outputs, trusted_materializers
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.plugin.manager import PluginManager
@@ -117,7 +118,10 @@ class Exploit:
 def test_a_pickle_is_unpickled_only_after_its_hash_matched(
     repo: Repository, plugins: PluginManager, tmp_path: Path
 ) -> None:
-    finished = sample_steps.opaque_pipeline.run(plugins=plugins, reporter=Reporter(io.StringIO()))
+    with pytest.warns(PickleFallbackWarning, match="sample_steps:Opaque with pickle"):
+        finished = sample_steps.opaque_pipeline.run(
+            plugins=plugins, reporter=Reporter(io.StringIO())
+        )
     artifact = finished.steps["opaque"].output
     assert artifact.record.materializer.startswith("zenml_core.materializers.builtin:Pickle")
     result = run_zenml(

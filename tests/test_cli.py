@@ -217,3 +217,23 @@ def test_secrets_are_never_shown_or_recorded(
     )
     assert recorded["metadata_store"]["settings"]["password"] == "********"
     assert "hunter2" not in repr(secret.config)
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_a_reader_that_leaves_early_ends_the_command_quietly(git_repo: Path, output: str) -> None:
+    """`zenml runs list | head -1`: the pipe closes before zenml writes; exit 141, no message."""
+    import subprocess
+    import sys
+
+    from conftest import run_zenml
+
+    assert run_zenml("init", cwd=git_repo).returncode == 0
+    zenml = Path(sys.executable).with_name("zenml")
+    for command in (["runs", "list", "--output", output], ["stack", "list", "--output", output]):
+        process = subprocess.Popen(
+            [str(zenml), *command], cwd=git_repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the command prints anything
+        stderr = process.stderr.read().decode()
+        assert process.wait() == 141 and stderr == "", stderr

@@ -192,6 +192,7 @@ def test_the_summary_counts_what_happened_when_the_orchestrator_stops(
     )
 
 
+@pytest.mark.filterwarnings("ignore:step 'wait_for_partner")  # the barrier is shared on purpose
 def test_independent_steps_run_at_the_same_time(
     repo: Repository, plugins: PluginManager, output: io.StringIO
 ) -> None:
@@ -302,6 +303,8 @@ def test_a_raising_before_step_hook_fails_that_step_naming_the_plugin(
     assert sample_steps.CALLS.count("halves") == 0  # the step's code never ran
 
 
+# The step closes over the test's fixtures, which have no stable content to hash.
+@pytest.mark.filterwarnings("ignore:step 'reaped'")
 def test_a_step_of_a_run_that_was_reaped_stops_and_records_nothing_more(
     repo: Repository, plugins: PluginManager, output: io.StringIO
 ) -> None:

@@ -22,6 +22,9 @@ from zenml_core.steps.ml.importers import CSVImporter, DataFrameImporter
 from zenml_core.steps.ml.preprocessing import OneHotEncoderStep, StandardScalerStep
 from zenml_core.steps.ml.split import SplitStep
 
+# The sklearn models these tests train are pickled on purpose (no sklearn materializer here).
+pytestmark = pytest.mark.filterwarnings("ignore:storing sklearn.linear_model")
+
 QUIET = Reporter(io.StringIO())
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import run_zenml
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "quickstart"
@@ -47,3 +49,44 @@ def test_quickstart_trains_evaluates_and_caches(git_repo: Path) -> None:
     )
     split = run_zenml("artifacts", "show", "latest/split/test", "--value", cwd=git_repo)
     assert "[114 rows x 31 columns (first 10)]" in split.stdout, split.stderr
+
+
+def _environment_without_installs(folder: Path) -> Path:
+    """A VENV for scripts/quickstart: this interpreter (pip calls succeed without installing
+    anything into the test environment) and this zenml."""
+    bin_folder = folder / "bin"
+    bin_folder.mkdir(parents=True)
+    python = bin_folder / "python"
+    python.write_text(f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && exit 0\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    (bin_folder / "zenml").symlink_to(Path(sys.executable).with_name("zenml"))
+    return folder
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_the_quickstart_script_leaves_no_scratch_repository_unless_kept(
+    tmp_path: Path, keep: bool
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ZENML_")},
+        "VENV": str(_environment_without_installs(tmp_path / "venv")),
+        "TMPDIR": str(scratch),
+    }
+    script = Path(__file__).parents[1] / "scripts" / "quickstart"
+    arguments = ["--keep"] if keep else []
+    result = subprocess.run(
+        [str(script), *arguments], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every step comes from the cache" in result.stdout
+    left = list(scratch.iterdir())
+    if keep:
+        (project,) = left
+        assert f"Kept the scratch repository: {project}" in result.stdout
+        assert (project / ".zen" / "metadata.db").is_file()
+    else:
+        assert left == []
+    wrong = subprocess.run([str(script), "--kep"], env=environment, capture_output=True, text=True)
+    assert wrong.returncode == 2 and "usage: scripts/quickstart [--keep]" in wrong.stderr

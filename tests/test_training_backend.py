@@ -21,6 +21,9 @@ from zenml_core.steps import step
 from zenml_core.steps.ml.importers import PackageDatasetImporter
 from zenml_core.steps.ml.split import SplitStep
 
+# The sklearn models these tests train are pickled on purpose (no sklearn materializer here).
+pytestmark = pytest.mark.filterwarnings("ignore:storing sklearn.linear_model")
+
 
 class RecordingBackend(BaseTrainingBackend[dict]):
     """Runs what it is handed in this process, remembering which steps those were."""

@@ -27,7 +27,9 @@ class ZenMLGroup(click.Group):
         from zenml_core.config.secrets import redact, redacting
 
         try:
-            return redacting(lambda: super(ZenMLGroup, self).invoke(ctx))
+            result = redacting(lambda: super(ZenMLGroup, self).invoke(ctx))
+            sys.stdout.flush()  # a reader that left shows here, not at interpreter exit
+            return result
         except (click.exceptions.Exit, click.Abort):
             raise
         except click.ClickException as exc:

@@ -45,8 +45,15 @@ class PreprocessorStep(BaseStep):
     def feature_columns(self, frame: pd.DataFrame, numeric: bool) -> list[str]:
         if self.parameters.columns is not None:
             return list(self.parameters.columns)
-        chosen = frame.select_dtypes(include="number" if numeric else ["object", "category"])
-        return [column for column in chosen.columns if column != self.parameters.label]
+        if numeric:
+            chosen = list(frame.select_dtypes(include="number").columns)
+        else:  # text and categories, whichever dtype holds the text (object, str, string)
+            chosen = [
+                column
+                for column, dtype in frame.dtypes.items()
+                if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)
+            ]
+        return [column for column in chosen if column != self.parameters.label]
 
     def fit(self, train: pd.DataFrame) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} must implement fit()")
