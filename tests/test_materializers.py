@@ -32,7 +32,7 @@ def registry(plugins: PluginManager) -> MaterializerRegistry:
 
 
 def round_trip(registry: MaterializerRegistry, value: Any, folder: Path) -> tuple[str, Any]:
-    path = save_value(registry, value, folder, declared=None)
+    path, _ = save_value(registry, value, folder, declared=None)
     return path, load_materializer(path)().load(folder, type(value))
 
 

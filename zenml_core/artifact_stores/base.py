@@ -25,7 +25,8 @@ class StoredArtifact:
     files: dict[str, int] = field(factory=dict)  # each file's size, by path in the artifact
 
 
-Save = Callable[[Path], None]
+# Fills an empty folder; may return hashes of files it already computed (see hash_files).
+Save = Callable[[Path], "Mapping[str, str] | None"]
 
 
 def check_name(part: str) -> str:

@@ -118,9 +118,9 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         return path
 
     @staticmethod
-    def _seal(folder: Path, uri: str) -> StoredArtifact:
+    def _seal(folder: Path, uri: str, known: Mapping[str, str] | None) -> StoredArtifact:
         """Hash the artifact's files and list them with their sizes beside them."""
-        content_hash, size, files = hash_files(folder)
+        content_hash, size, files = hash_files(folder, known)
         listing = {"format": 1, "content_hash": content_hash, "size": size, "files": files}
         (folder / ARTIFACT_MANIFEST).write_text(json.dumps(listing), encoding="utf-8")
         return StoredArtifact(uri=uri, size=size, content_hash=content_hash, files=files)
@@ -131,8 +131,7 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
             raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
         temporary = self._temporary()
         try:
-            save(temporary)
-            stored = self._seal(temporary, uri)
+            stored = self._seal(temporary, uri, save(temporary))
             try:
                 _rename_into(temporary, final)  # atomic; refuses a non-empty target
             except OSError as exc:
@@ -164,8 +163,7 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
             for name, save in saves.items():
                 folder = staging / check_name(name)
                 folder.mkdir()
-                save(folder)
-                stored[name] = self._seal(folder, f"{step_uri}/{name}")
+                stored[name] = self._seal(folder, f"{step_uri}/{name}", save(folder))
             self._commit(staging, final, step_uri)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from zenml_core.stack.component import ComponentKind, StackComponent
 
 if TYPE_CHECKING:
+    from zenml_core.backends.processing import ProcessingSession
     from zenml_core.execution.context import RunContext, StepOutcome
 
 ConfigT = TypeVar("ConfigT")
 
 
 class BaseProcessingBackend(StackComponent[ConfigT]):
-    """Runs data-processing steps somewhere other than the orchestrator's own workers."""
+    """Runs the data-processing work of steps that ask for it on an engine (a local pool,
+    Dask, Beam). The step's own code stays where the orchestrator runs it; it sends shard
+    functions to the engine through the session (see ``zenml_core.backends.processing``)."""
 
     KIND: ClassVar[ComponentKind] = ComponentKind.PROCESSING_BACKEND
+
+    def session(
+        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+    ) -> ProcessingSession:
+        """A session for one step: ``settings`` are the step's settings under this flavor's
+        key; result shards go below ``scratch_root`` (the artifact store's folder) when given.
+        Start nothing here: the session starts its engine when the step first uses it."""
+        raise NotImplementedError
 
 
 class BaseTrainingBackend(StackComponent[ConfigT]):

@@ -14,13 +14,15 @@ from __future__ import annotations
 import datetime
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from attrs import define, evolve, field
 
+from zenml_core.artifact_stores.base import Save
 from zenml_core.artifacts import load_artifact, unusable_reason
+from zenml_core.backends.processing import ProcessingSession
 from zenml_core.errors import HookError, RunClosedError, StepExecutionError
 from zenml_core.execution.cache import cache_key, step_cache_parts
 from zenml_core.execution.context import RunContext, StepOutcome, StepStatus
@@ -80,11 +82,12 @@ def _write_outputs(
     store = context.stack.artifact_store
     chosen: dict[str, str] = {}
 
-    def saver(name: str, value: Any) -> Callable[[Path], None]:
+    def saver(name: str, value: Any) -> Save:
         declared = step_spec.outputs[name].materializer
 
-        def save(folder: Path) -> None:
-            chosen[name] = save_value(context.materializers, value, folder, declared)
+        def save(folder: Path) -> Mapping[str, str] | None:
+            chosen[name], known = save_value(context.materializers, value, folder, declared)
+            return known
 
         return save
 
@@ -108,12 +111,15 @@ def _load_inputs(
     context: RunContext, step: BaseStep, step_spec: StepSpec, inputs: dict[str, ArtifactRecord]
 ) -> dict[str, Any]:
     """The step's call arguments: its parameters and its inputs loaded from the store."""
+    from zenml_core.dataset import convert_input
+
     arguments = dict(step_spec.parameters)
     types = step.signature.input_types
     for input_name, artifact in inputs.items():
-        arguments[input_name] = load_artifact(
-            context.stack.artifact_store, artifact, types[input_name]
-        )
+        value = load_artifact(context.stack.artifact_store, artifact, types[input_name])
+        arguments[input_name], note = convert_input(value, types[input_name])
+        if note:
+            context.reporter.step(step_spec.name, f"input {input_name!r}: {note}")
     return arguments
 
 
@@ -318,14 +324,22 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
     if hook_error is not None:
         raise hook_error
     arguments = _load_inputs(context, step, step_spec, attempt.inputs)
-    step_context = StepContext(attempt.name, context.run_id, context.run_name)
-    with running(step_context):
-        returned = step.call(**arguments)
-    values = _split_outputs(step, step_spec, returned)
-    output_types = step.signature.output_types
-    for name, value in values.items():
-        _check_type(name, output_types[name], value)
-    written = _write_outputs(context, step_spec, values)
+    step_context = StepContext(
+        attempt.name,
+        context.run_id,
+        context.run_name,
+        open_processing=lambda: _open_processing(context, step_spec),
+    )
+    try:
+        with running(step_context):
+            returned = step.call(**arguments)
+        values = _split_outputs(step, step_spec, returned)
+        output_types = step.signature.output_types
+        for name, value in values.items():
+            _check_type(name, output_types[name], value)
+        written = _write_outputs(context, step_spec, values)  # adopts shards the engine wrote
+    finally:
+        step_context.close()
     input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
     outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_context.metadata)
     context.known_outputs[attempt.name] = outputs
@@ -333,6 +347,19 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
     write_step_manifest(context, result)
     context.reporter.step(attempt.name, f"finished in {result.duration_ms:.0f} ms")
     return result
+
+
+def _open_processing(context: RunContext, step_spec: StepSpec) -> ProcessingSession:
+    """The session a step's code gets: the stack's processing backend if the step asks for it
+    and the stack has one, otherwise shard after shard in this process."""
+    from zenml_core.backends.processing import ProcessingSession
+
+    scratch_root = context.stack.artifact_store.local_root()
+    backend = context.stack.processing_backend
+    if backend is None or not step_spec.settings.processing_backend:
+        return ProcessingSession(scratch_root, {})
+    settings = step_spec.settings.extra.get(backend.flavor or "", {})
+    return backend.session(scratch_root=scratch_root, settings=settings)
 
 
 def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,11 +16,20 @@ class BaseMaterializer:
 
     VERSION: ClassVar[str] = "1"
 
-    def save(self, value: Any, folder: Path) -> None:
+    def save(self, value: Any, folder: Path) -> Mapping[str, str] | None:
+        """Write ``value`` into ``folder``. Return nothing, unless the materializer hashed
+        files as it wrote them *and* checks those hashes whenever it reads the files: then
+        return them (by relative path) and implement :meth:`file_hashes` too (see ``Dataset``)."""
         raise NotImplementedError
 
     def load(self, folder: Path, data_type: type) -> Any:
         raise NotImplementedError
+
+    @classmethod
+    def file_hashes(cls, folder: Path) -> Mapping[str, str]:
+        """The file hashes ``save`` returned, read back from ``folder``; loading verifies the
+        rest of the folder by content before the materializer reads it."""
+        return {}
 
     @classmethod
     def identity(cls) -> str:

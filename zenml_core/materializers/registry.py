@@ -10,7 +10,7 @@ import shutil
 import sys
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,22 +78,23 @@ class MaterializerRegistry:
 
 def save_value(
     registry: MaterializerRegistry, value: Any, folder: Path, declared: str | None
-) -> str:
-    """Write ``value`` into the empty ``folder``; returns the materializer path used.
+) -> tuple[str, Mapping[str, str] | None]:
+    """Write ``value`` into the empty ``folder``; returns the materializer path used and the
+    file hashes it computed while writing (if any).
 
     If the chosen materializer refuses this particular value (a dict with int keys for JSON,
     an object array for .npy), the folder is emptied and pickle is used, with a warning.
     """
     path = registry.for_value(value, declared)
     try:
-        load_materializer(path)().save(value, folder)
+        known = load_materializer(path)().save(value, folder)
     except NotMaterializableError as exc:
         for leftover in folder.iterdir():
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
         warn_pickle(type(value), str(exc))
         path = PICKLE
-        load_materializer(path)().save(value, folder)
-    return path
+        known = load_materializer(path)().save(value, folder)
+    return path, known
 
 
 def warn_pickle(cls: type, reason: str = "no materializer is registered for it") -> None:

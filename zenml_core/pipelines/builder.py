@@ -160,12 +160,17 @@ class PipelineBuilder:
             parameters[key] = value
         parameters = {key: check_parameter(name, key, value) for key, value in parameters.items()}
         plugin_settings = dict(step.settings)
-        training_backend = plugin_settings.pop("training_backend", step.USES_TRAINING_BACKEND)
-        if not isinstance(training_backend, bool):
-            raise PipelineDefinitionError(
-                f"step {name!r}: settings['training_backend'] must be true or false, "
-                f"got {training_backend!r}"
-            )
+        backends = {
+            "training_backend": plugin_settings.pop("training_backend", step.USES_TRAINING_BACKEND),
+            "processing_backend": plugin_settings.pop(
+                "processing_backend", step.USES_PROCESSING_BACKEND
+            ),
+        }
+        for key, wanted in backends.items():
+            if not isinstance(wanted, bool):
+                raise PipelineDefinitionError(
+                    f"step {name!r}: settings[{key!r}] must be true or false, got {wanted!r}"
+                )
 
         spec = StepSpec(
             name=name,
@@ -176,7 +181,7 @@ class PipelineBuilder:
             settings=StepSettings(
                 enable_cache=self._enable_cache(name, step),
                 extra=check_parameter(name, "settings", plugin_settings),
-                training_backend=training_backend,
+                **backends,
             ),
             config=check_parameter(name, "parameters", step.config),
         )

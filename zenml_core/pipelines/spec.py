@@ -22,7 +22,14 @@ from attrs import field, frozen
 from zenml_core.config.converter import structure, unstructure
 from zenml_core.errors import PipelineDefinitionError
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A spec document of an earlier version, as this version reads it (old runs stay
+    showable, rebuildable and resumable). Version 2 added the ``processing_backend`` step
+    setting, false when absent."""
+    return {**data, "version": SPEC_VERSION}
 
 
 @frozen
@@ -41,11 +48,14 @@ class OutputSpec:
 class StepSettings:
     """How a step runs. ``extra`` holds settings for plugins, by plugin name, e.g.
     ``{"docker": {"memory": "2g"}}`` from ``@step(settings={"docker": {...}})``.
-    ``training_backend``: hand the step to the stack's training backend, if it has one."""
+    ``training_backend``: hand the step to the stack's training backend, if it has one.
+    ``processing_backend``: give the step's code the stack's processing backend, if it has one
+    (``step_context().processing``)."""
 
     enable_cache: bool = True
     extra: dict[str, Any] = field(factory=dict)
     training_backend: bool = False
+    processing_backend: bool = False
 
 
 @frozen
@@ -107,11 +117,15 @@ class PipelineSpec:
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "pipeline spec") -> PipelineSpec:
-        if isinstance(data, dict) and data.get("version", SPEC_VERSION) != SPEC_VERSION:
-            raise PipelineDefinitionError(
-                f"{source}: spec version {data.get('version')} is not {SPEC_VERSION}; "
-                "recompile it with this zenml-core"
-            )
+        if isinstance(data, dict):
+            version = data.get("version", SPEC_VERSION)
+            if not isinstance(version, int) or version > SPEC_VERSION:
+                raise PipelineDefinitionError(
+                    f"{source}: spec version {version} is newer than this zenml-core's "
+                    f"({SPEC_VERSION}); upgrade zenml-core to read it"
+                )
+            if version < SPEC_VERSION:
+                data = _upgrade(data)
         return structure(data, cls, source=source)
 
     @classmethod

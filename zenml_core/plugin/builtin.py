@@ -47,6 +47,17 @@ def zenml_register_orchestrators(registry: ComponentRegistrar) -> None:
     )
 
 
+@hookimpl
+def zenml_register_processing_backends(registry: ComponentRegistrar) -> None:
+    registry.add(
+        "local",
+        implementation="zenml_core.backends.local:LocalProcessingBackend",
+        config="zenml_core.backends.local:LocalProcessingBackendConfig",
+        description="A pool of processes on this machine over a Dataset's shards.",
+        extras=("ml",),
+    )
+
+
 _JSON_TYPES = ("int", "float", "bool", "str", "list", "dict", "tuple")
 
 
@@ -62,6 +73,10 @@ def zenml_register_materializers(registry: MaterializerRegistrar) -> None:
         registry.add(
             f"pandas:{name}", materializer="zenml_core.materializers.pandas:PandasMaterializer"
         )
+    registry.add(
+        "zenml_core.dataset:Dataset",
+        materializer="zenml_core.materializers.dataset:DatasetMaterializer",
+    )
 
 
 _STEP_CLASSES = {

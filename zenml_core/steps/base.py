@@ -27,7 +27,8 @@ class BaseStep:
     ``materializers``: output name -> materializer class (or import path) to override the one
     chosen by type.
     ``settings``: settings for plugins by plugin name, e.g. ``{"docker": {"memory": "2g"}}``;
-    ``{"training_backend": True}`` hands the step to the stack's training backend.
+    ``{"training_backend": True}`` hands the step to the stack's training backend;
+    ``{"processing_backend": True}`` gives its code the processing backend's session.
 
     A step class may declare ``PARAMETERS``, a frozen attrs class; the first constructor
     argument (an instance of it, or a mapping) becomes ``self.parameters``. They are recorded
@@ -38,6 +39,8 @@ class BaseStep:
     ENABLE_CACHE: ClassVar[bool] = True
     #: Whether the step goes to the stack's training backend unless settings say otherwise.
     USES_TRAINING_BACKEND: ClassVar[bool] = False
+    #: Step classes whose code sends shard work to the stack's processing backend.
+    USES_PROCESSING_BACKEND: ClassVar[bool] = False
     #: The frozen attrs class of this step's parameters (``self.parameters``), if it has any.
     PARAMETERS: ClassVar[type | None] = None
 

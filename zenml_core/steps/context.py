@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import contextvars
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
 from zenml_core.errors import StepContextError
+
+if TYPE_CHECKING:
+    from zenml_core.backends.processing import ProcessingSession
 
 _current: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
     "zenml_step_context", default=None
@@ -33,6 +37,28 @@ class StepContext:
     run_id: str
     run_name: str
     metadata: dict[str, Any] = field(factory=dict)
+    open_processing: Callable[[], ProcessingSession] | None = field(default=None, repr=False)
+    _session: ProcessingSession | None = field(default=None, init=False, repr=False)
+
+    @property
+    def processing(self) -> ProcessingSession:
+        """The step's processing session: the stack's processing backend for steps that ask
+        for it (``settings={"processing_backend": True}``), otherwise one that runs shard
+        functions here, one after another. Started on first use."""
+        if self._session is None:
+            if self.open_processing is None:
+                from zenml_core.backends.processing import ProcessingSession
+
+                self._session = ProcessingSession(None, {})
+            else:
+                self._session = self.open_processing()
+        return self._session
+
+    def close(self) -> None:
+        """Stop what the step started (its processing session)."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            session.close()
 
 
 def step_context() -> StepContext:

@@ -8,6 +8,7 @@ collisions negligible for cache keys. It is not meant to resist a deliberate att
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 ALGORITHM = "xxh3_128"
@@ -50,23 +51,38 @@ def _content_files(folder: Path) -> list[tuple[str, ...]]:
     return sorted(found)
 
 
-def hash_folder(folder: Path) -> tuple[str, int]:
+def hash_folder(folder: Path, known: Mapping[str, str] | None = None) -> tuple[str, int]:
     """Content hash and total size of every file below ``folder`` (names are part of the hash)."""
-    content_hash, total, _ = hash_files(folder)
+    content_hash, total, _ = hash_files(folder, known)
     return content_hash, total
 
 
-def hash_files(folder: Path) -> tuple[str, int, dict[str, int]]:
-    """:func:`hash_folder` plus each file's size by relative path, for cheap checks later."""
+def hash_files(
+    folder: Path, known: Mapping[str, str] | None = None
+) -> tuple[str, int, dict[str, int]]:
+    """:func:`hash_folder` plus each file's size by relative path, for cheap checks later.
+
+    ``known``: hashes of files their writer already computed (a Dataset's shards, hashed by the
+    workers that wrote them). Those files are not read: their recorded hash stands in for their
+    bytes, and whoever reads them checks it (only materializers that do so may give any).
+    """
     import xxhash
 
     digest = xxhash.xxh3_128()
     total = 0
     sizes: dict[str, int] = {}
     buffer: bytearray | None = None  # for large files only: small ones are read whole
+    known = known if isinstance(known, Mapping) else {}  # a save() may return anything else
     for parts in _content_files(folder):
         relative = "/".join(parts)
         name = relative.encode("utf-8")
+        if relative in known:
+            size = os.stat(folder.joinpath(*parts)).st_size
+            digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
+            digest.update(b"known " + known[relative].encode("ascii"))
+            sizes[relative] = size
+            total += size
+            continue
         with open(folder.joinpath(*parts), "rb", buffering=0) as handle:
             size = os.fstat(handle.fileno()).st_size
             digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))

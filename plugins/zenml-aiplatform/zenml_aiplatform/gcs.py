@@ -100,8 +100,8 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
     def exists(self, uri: str) -> bool:
         return self._marker(self._inside(uri)) is not None
 
-    def _upload(self, staged: Path, uri: str) -> StoredArtifact:
-        content_hash, size, files = hash_files(staged)
+    def _upload(self, staged: Path, uri: str, known: Mapping[str, str] | None) -> StoredArtifact:
+        content_hash, size, files = hash_files(staged, known)
         for name in files:
             self.fs.put_file(str(staged / name), f"{uri}/{name}")
         return StoredArtifact(uri=uri, size=size, content_hash=content_hash, files=files)
@@ -115,8 +115,7 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
         if self.exists(uri):
             raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
         with tempfile.TemporaryDirectory(prefix="zenml-gcs-") as folder:
-            save(Path(folder))
-            stored = self._upload(Path(folder), uri)
+            stored = self._upload(Path(folder), uri, save(Path(folder)))
             if self.exists(uri):  # another writer finished first
                 raise ArtifactStoreError(f"artifact {uri} already exists; artifacts are write-once")
             self.fs.pipe_file(f"{uri}/{COMPLETE}", json.dumps(self._describe(stored)).encode())
@@ -136,8 +135,7 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
             for name, save in saves.items():
                 staged = Path(folder) / check_name(name)
                 staged.mkdir()
-                save(staged)
-                stored[name] = self._upload(staged, f"{step_uri}/{name}")
+                stored[name] = self._upload(staged, f"{step_uri}/{name}", save(staged))
         if self.fs.exists(group):  # another writer finished first
             raise ArtifactStoreError(
                 f"step outputs at {step_uri} already exist; artifacts are write-once"

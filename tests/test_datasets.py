@@ -1,0 +1,144 @@
+"""Dataset artifacts: shards hashed by their writers, verified by their readers, the local
+processing backend over them, and conversions to and from DataFrames."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import dataset_steps
+import pandas as pd
+import pytest
+
+from zenml_core.backends.local import LocalProcessingBackend, LocalProcessingBackendConfig
+from zenml_core.dataset import Dataset
+from zenml_core.errors import ArtifactIntegrityError, PipelineRunFailedError
+from zenml_core.orchestrators.reporting import Reporter
+from zenml_core.pipelines.spec import PipelineSpec
+from zenml_core.plugin.manager import PluginManager
+from zenml_core.repository import Repository
+from zenml_core.stack.builder import load_stack
+from zenml_core.stack.stack import Stack
+from zenml_core.utils.hashing import hash_files
+from zenml_core.utils.tracebacks import user_traceback
+
+
+def pool_stack(repo: Repository, plugins: PluginManager) -> Stack:
+    local = load_stack(repo, plugins=plugins, environ={})
+    backend = LocalProcessingBackend(
+        name="pool", config=LocalProcessingBackendConfig(workers=2), flavor="local"
+    )
+    return Stack(
+        name="pool",
+        artifact_store=local.artifact_store,
+        metadata_store=local.metadata_store,
+        orchestrator=local.orchestrator,
+        processing_backend=backend,
+    )
+
+
+def test_a_dataset_round_trips_in_shards_and_converts_for_dataframe_steps(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    output = io.StringIO()
+    run = dataset_steps.doubling.run(plugins=plugins, reporter=Reporter(output))
+    doubled = run.steps["double"].output.load()
+    assert isinstance(doubled, Dataset) and doubled.num_shards == 3 and doubled.num_rows == 30
+    expected = dataset_steps.table(30).assign(x=lambda f: f["x"] * 2)
+    pd.testing.assert_frame_equal(doubled.to_pandas(), expected)
+    assert run.steps["total"].output.load() == pytest.approx(expected["x"].sum())
+    assert "[total] input 'frame': a Dataset of 30 rows in 3 shards read whole" in output.getvalue()
+    # without a processing backend, the shards ran one after another in the step's process
+    assert {pid for pid, _ in run.steps["where_shards_ran"].output.load()} == {os.getpid()}
+    folder = Path(run.steps["double"].output.uri)
+    manifest = json.loads((folder / "dataset.json").read_text())
+    assert [s["rows"] for s in manifest["shards"]] == [10, 10, 10]
+    assert sorted(p.name for p in (folder / "shards").iterdir()) == [
+        "part-00000.parquet", "part-00001.parquet", "part-00002.parquet",
+    ]  # fmt: skip
+
+
+def test_the_content_hash_derives_from_the_shard_hashes_and_shards_are_checked_when_read(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    run = dataset_steps.doubling.run(plugins=plugins, reporter=Reporter(io.StringIO()))
+    artifact = run.steps["make"].output
+    folder = Path(artifact.uri)
+    shards = {
+        s["file"]: s["content_hash"]
+        for s in json.loads((folder / "dataset.json").read_text())["shards"]
+    }
+    assert hash_files(folder, shards)[0] == artifact.record.content_hash
+    # the same bytes hashed as plain files give another hash: the listing stands in for them
+    assert hash_files(folder)[0] != artifact.record.content_hash
+    # a shard changed in place (same size) passes the cheap check, and is refused when read
+    shard = folder / "shards" / "part-00001.parquet"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    loaded = artifact.load()
+    assert loaded.read_shard(0).num_rows == 10
+    with pytest.raises(ArtifactIntegrityError, match=r"part-00001.parquet changed after it was"):
+        loaded.read_shard(1)
+    # a changed manifest is refused before anything is read
+    text = (folder / "dataset.json").read_text()
+    (folder / "dataset.json").write_text(text.replace('"rows": 10', '"rows": 11', 1))
+    with pytest.raises(ArtifactIntegrityError, match="changed after it was written"):
+        artifact.load()
+
+
+def test_the_local_pool_runs_shards_in_other_processes_with_the_same_result(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    serial = dataset_steps.doubling.run(plugins=plugins, reporter=Reporter(io.StringIO()))
+    stack = pool_stack(repo, plugins)
+    pooled = dataset_steps.doubling.run(
+        stack=stack, plugins=plugins, reporter=Reporter(io.StringIO()), rows=30
+    )
+    places = pooled.steps["where_shards_ran"].output.load()
+    assert [rows for _, rows in places] == [10, 10, 10]
+    assert os.getpid() not in {pid for pid, _ in places}
+    # the step's declared code is the same: the cached result of the serial run is reused
+    assert pooled.steps["double"].status == "cached"
+    uncached = dataset_steps.doubling.run(
+        stack=stack, plugins=plugins, reporter=Reporter(io.StringIO()), rows=31
+    )
+    assert uncached.steps["double"].status == "completed"
+    pd.testing.assert_frame_equal(
+        uncached.steps["double"].output.load().to_pandas().iloc[:30],
+        serial.steps["double"].output.load().to_pandas(),
+    )
+    scratch = Path(stack.artifact_store.local_root() or "") / ".tmp"
+    assert not any(p.name.startswith("processing-") for p in scratch.glob("*"))
+
+
+def test_a_failing_shard_fails_the_step_naming_the_shard_and_leaves_no_artifact(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    stack = pool_stack(repo, plugins)
+    with pytest.raises(PipelineRunFailedError) as failed:
+        dataset_steps.failing.run(stack=stack, plugins=plugins, reporter=Reporter(io.StringIO()))
+    message = str(failed.value)
+    shard = "shard 2 of 3 (part-00001.parquet)"
+    assert f"step 'broken' failed: {shard} failed: ValueError: bad rows from id 10" in message
+    assert "\n" not in message
+    run = failed.value.run
+    shown = user_traceback(run.steps["broken"].record.error or "")
+    assert "In the worker:" in shown and 'dataset_steps.py", line' in shown
+    assert "raise ValueError(" in shown
+    assert run.steps["broken"].outputs == {}
+    assert not (Path(run.steps["make"].output.uri).parent.parent / "broken").exists()
+
+
+def test_a_version_1_spec_is_upgraded_when_read() -> None:
+    document = {
+        "version": 1, "name": "old", "parameters": {}, "enable_cache": True,
+        "steps": [{"name": "a", "source": "m:a", "parameters": {}, "inputs": {},
+                   "outputs": {"output": {"type": "builtins:int", "materializer": None}},
+                   "settings": {"enable_cache": True, "extra": {}, "training_backend": False},
+                   "config": {}}],
+    }  # fmt: skip
+    upgraded = PipelineSpec.from_dict(document)
+    assert upgraded.version == 2 and upgraded.steps[0].settings.processing_backend is False

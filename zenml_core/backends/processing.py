@@ -1,0 +1,183 @@
+"""What a step's code uses to put work on a processing engine: ``step_context().processing``.
+
+::
+
+    @step(settings={"processing_backend": True})
+    def clean(data: Dataset) -> Dataset:
+        session = step_context().processing
+        counts = session.map_shards(count_missing, data)      # one value per shard
+        return session.transform_shards(drop_missing, data)   # a new Dataset, shard by shard
+
+The function runs where the engine runs it (a pool process, a Dask worker), once per shard,
+and receives the shard as a pandas DataFrame; it must be importable there (a module-level
+function of the project or a library). ``transform_shards`` writes each result shard from the
+worker straight into the artifact store's scratch space, hashed as it is written; the step's
+outputs then move those files into place. Without a processing backend in the stack, or for
+steps that do not ask for one, the same calls run shard after shard in the step's process.
+
+A session starts its engine (a pool, a cluster client) on first use, so a cached step, which
+never runs its code, starts nothing; it is closed when the step's outputs are written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import frozen
+
+from zenml_core.errors import StepExecutionError
+
+if TYPE_CHECKING:
+    from zenml_core.dataset import Dataset, Shard
+
+R = TypeVar("R")
+
+
+class ShardFailedError(StepExecutionError):
+    """The function failed on one shard; the message names the shard and the user's error."""
+
+
+@frozen
+class ShardTask:
+    """One shard's work, as sent to a worker: where to read it and what to apply."""
+
+    function: Callable[..., Any]
+    index: int
+    count: int
+    source: Any  # see Dataset.shard_source: a stored shard, a Parquet file, or a table
+    arguments: tuple[Any, ...] = ()
+    scratch: str | None = None  # transform: the folder the result shard is written into
+
+
+def _read(task: ShardTask) -> Any:
+    from zenml_core.dataset import read_source
+
+    return read_source(task.source).to_pandas()
+
+
+def _describe(task: ShardTask) -> str:
+    from zenml_core.dataset import describe_source
+
+    return f"shard {task.index + 1} of {task.count}{describe_source(task.source)}"
+
+
+def _failure(task: ShardTask, exc: BaseException) -> ShardFailedError:
+    from zenml_core.utils.tracebacks import user_traceback
+
+    error = ShardFailedError(f"{_describe(task)} failed: {type(exc).__name__}: {exc}")
+    shown = user_traceback("".join(traceback.format_exception(exc)))
+    if shown and sys.version_info >= (3, 11):  # notes are pickled with the error
+        error.add_note(f"In the worker:\n{shown}")
+    return error
+
+
+def run_map_task(task: ShardTask) -> Any:
+    """Worker side of ``map_shards``: the function's value for one shard."""
+    try:
+        return task.function(_read(task), *task.arguments)
+    except Exception as exc:
+        raise _failure(task, exc) from None
+
+
+def run_transform_task(task: ShardTask) -> tuple[Shard, Any]:
+    """Worker side of ``transform_shards``: the result shard, written and hashed here."""
+    import pyarrow as pa
+
+    from zenml_core.dataset import Shard, scratch_shard_path, write_shard
+
+    try:
+        result = task.function(_read(task), *task.arguments)
+        table = result if isinstance(result, pa.Table) else pa.Table.from_pandas(result)
+    except Exception as exc:
+        raise _failure(task, exc) from None
+    assert task.scratch is not None
+    path = scratch_shard_path(Path(task.scratch))
+    rows, size, content_hash = write_shard(table, path)
+    return Shard(str(path), rows, size, content_hash), table.schema
+
+
+class ProcessingSession:
+    """Runs shard functions; this base runs them one after another in this process.
+
+    Backends subclass it and implement :meth:`run_tasks` (and :attr:`engine` for steps that
+    use the engine directly); everything else is shared.
+    """
+
+    def __init__(self, scratch_root: Path | None, settings: Mapping[str, Any]) -> None:
+        self.settings = dict(settings)  # the step's settings under the backend's flavor
+        self._scratch_root = scratch_root
+        self._scratch: Path | None = None
+
+    @property
+    def engine(self) -> Any:
+        """The engine's own handle (a Dask client, Beam options); None when running here."""
+        return None
+
+    def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
+        """``worker(task)`` for every task, results in task order; the first failure raises."""
+        return [worker(task) for task in tasks]
+
+    def close(self) -> None:
+        """Stop the engine this session started, and drop scratch files nobody adopted."""
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    # -- what steps call -----------------------------------------------------------------------
+
+    def map_shards(self, function: Callable[..., R], dataset: Dataset, *arguments: Any) -> list[R]:
+        """``function(shard_frame, *arguments)`` for every shard, in shard order."""
+        return self.run_tasks(run_map_task, self._tasks(function, dataset, arguments, None))
+
+    def transform_shards(
+        self, function: Callable[..., Any], dataset: Dataset, *arguments: Any
+    ) -> Dataset:
+        """A new Dataset of ``function(shard_frame, *arguments)`` per shard (a DataFrame or an
+        Arrow table each, with one schema)."""
+        from zenml_core.dataset import Dataset, DatasetError
+
+        scratch = str(self._scratch_folder())
+        results = self.run_tasks(
+            run_transform_task, self._tasks(function, dataset, arguments, scratch)
+        )
+        if not results:
+            return Dataset.from_arrow(dataset.schema.empty_table())
+        schema = results[0][1]
+        for index, (_, other) in enumerate(results[1:], start=2):
+            if not other.equals(schema, check_metadata=False):
+                raise DatasetError(
+                    f"transform_shards: shard {index} came back with schema {other}, shard 1 "
+                    f"with {schema}; return frames with the same columns and types"
+                )
+        return Dataset.from_shards([shard for shard, _ in results], schema)
+
+    def _tasks(
+        self,
+        function: Callable[..., Any],
+        dataset: Dataset,
+        arguments: tuple[Any, ...],
+        scratch: str | None,
+    ) -> list[ShardTask]:
+        count = dataset.num_shards
+        return [
+            ShardTask(function, index, count, dataset.shard_source(index), arguments, scratch)
+            for index in range(count)
+        ]
+
+    def _scratch_folder(self) -> Path:
+        """Where workers write result shards: inside the artifact store's own folder when it
+        has one (moving them into the step's outputs is then a rename)."""
+        if self._scratch is None:
+            if self._scratch_root is not None:
+                self._scratch = self._scratch_root / ".tmp" / f"processing-{uuid.uuid4().hex}"
+                self._scratch.mkdir(parents=True)
+            else:
+                self._scratch = Path(tempfile.mkdtemp(prefix="zenml-processing-"))
+        return self._scratch
