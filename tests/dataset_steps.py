@@ -67,3 +67,22 @@ def doubling(rows: int = 30):
 @pipeline
 def failing():
     broken(make())
+
+
+def mixed_table(rows: int) -> pd.DataFrame:
+    """Numeric and categorical columns with a binary label, as a CSV importer would read."""
+    rng = np.random.default_rng(11)
+    return pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "size": rng.normal(50, 12, rows),
+            "weight": rng.exponential(3.0, rows),
+            "color": rng.choice(["red", "green", "blue"], rows),
+            "target": (rng.random(rows) < 0.3).astype(int),
+        }
+    )
+
+
+@step(settings={"processing_backend": True})
+def as_dataset(frame: pd.DataFrame, rows_per_shard: int = 100) -> Dataset:
+    return Dataset.from_pandas(frame, rows_per_shard=rows_per_shard)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dataset_steps
 import pandas as pd
@@ -142,3 +143,128 @@ def test_a_version_1_spec_is_upgraded_when_read() -> None:
     }  # fmt: skip
     upgraded = PipelineSpec.from_dict(document)
     assert upgraded.version == 2 and upgraded.steps[0].settings.processing_backend is False
+
+
+def in_step(work: Any, session: Any = None) -> Any:
+    """Run ``work()`` as a step's code would, with ``session`` as its processing session."""
+    from zenml_core.steps.context import StepContext, running
+
+    context = StepContext("s", "r", "r", open_processing=(lambda: session) if session else None)
+    with running(context):
+        try:
+            return work()
+        finally:
+            context.close()
+
+
+def pool_session() -> Any:
+    backend = LocalProcessingBackend(name="pool", config=LocalProcessingBackendConfig(workers=2))
+    return backend.session(scratch_root=None, settings={})
+
+
+@pytest.mark.parametrize("key", [None, "id"])
+def test_the_hash_split_does_not_depend_on_the_sharding_or_the_engine(key: str | None) -> None:
+    from zenml_core.steps.ml.split import SplitStep
+
+    frame = dataset_steps.mixed_table(3000)
+    splitter = SplitStep({"key": key, "seed": 3})
+    results = []
+    for rows_per_shard, session in [(250, None), (1000, None), (400, pool_session())]:
+        data = Dataset.from_pandas(frame, rows_per_shard=rows_per_shard)
+        parts = in_step(
+            lambda data=data: [part.to_pandas() for part in splitter.entrypoint(data)], session
+        )
+        results.append([sorted(part["id"]) for part in parts])
+    assert results[0] == results[1] == results[2]
+    sizes = [len(ids) for ids in results[0]]
+    assert sum(sizes) == 3000
+    assert sorted(id_ for ids in results[0] for id_ in ids) == list(range(3000))
+    for size, fraction in zip(sizes, (0.7, 0.15, 0.15), strict=True):
+        assert abs(size / 3000 - fraction) < 0.03
+    other_seed = in_step(
+        lambda: (
+            SplitStep({"key": key, "seed": 4})
+            .entrypoint(Dataset.from_pandas(frame))
+            .train.to_pandas()
+        )
+    )
+    assert sorted(other_seed["id"]) != results[0][0]
+
+
+@pytest.mark.parametrize("step_class", ["StandardScalerStep", "OneHotEncoderStep"])
+def test_preprocessing_a_dataset_equals_preprocessing_the_dataframe(step_class: str) -> None:
+    from zenml_core.steps.ml import preprocessing
+
+    frame = dataset_steps.mixed_table(2000)
+    train, eval_, test = frame.iloc[:1400], frame.iloc[1400:1700], frame.iloc[1700:]
+    preprocessor = getattr(preprocessing, step_class)()
+    expected = preprocessor.entrypoint(
+        train.reset_index(drop=True), eval_.reset_index(drop=True), test.reset_index(drop=True)
+    )
+
+    def on_datasets() -> Any:
+        sharded = [Dataset.from_pandas(p, rows_per_shard=300) for p in (train, eval_, test)]
+        result = preprocessor.entrypoint(*sharded)
+        return [part.to_pandas() for part in result[:3]], result.state
+
+    frames, state = in_step(on_datasets, pool_session())
+    if step_class == "StandardScalerStep":
+        for column in ("id", "size", "weight"):
+            assert state["mean"][column] == pytest.approx(expected.state["mean"][column])
+            assert state["std"][column] == pytest.approx(expected.state["std"][column])
+    else:
+        assert state == expected.state == {"color": ["blue", "green", "red"]}
+    for got, want in zip(frames, expected[:3], strict=True):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9)
+
+
+def test_the_csv_importer_streams_a_file_into_shards(
+    repo: Repository, plugins: PluginManager, tmp_path: Path
+) -> None:
+    from zenml_core.pipelines import pipeline
+    from zenml_core.steps.ml.importers import CSVDatasetImporter
+
+    frame = dataset_steps.mixed_table(2500)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+
+    @pipeline
+    def importing() -> None:
+        CSVDatasetImporter({"path": str(tmp_path / "*.csv"), "rows_per_shard": 1000})()
+
+    run = importing.run(plugins=plugins, reporter=Reporter(io.StringIO()))
+    imported = run.steps["CSVDatasetImporter"].output.load()
+    assert [shard.rows for shard in imported.shards] == [1000, 1000, 500]
+    pd.testing.assert_frame_equal(imported.to_pandas(), frame, check_dtype=False)
+
+
+def test_a_simple_pipeline_runs_on_datasets_with_the_local_pool(
+    repo: Repository, plugins: PluginManager, tmp_path: Path
+) -> None:
+    from ml_steps import LogisticTrainer
+
+    from zenml_core.pipelines import SimplePipeline
+    from zenml_core.steps.ml.evaluation import ClassificationEvaluator
+    from zenml_core.steps.ml.importers import CSVDatasetImporter
+    from zenml_core.steps.ml.preprocessing import StandardScalerStep
+    from zenml_core.steps.ml.split import SplitStep
+
+    dataset_steps.mixed_table(3000).drop(columns=["color"]).to_csv(
+        tmp_path / "data.csv", index=False
+    )
+    training = SimplePipeline(
+        importer=CSVDatasetImporter({"path": str(tmp_path / "data.csv"), "rows_per_shard": 500}),
+        splitter=SplitStep({"key": "id"}),
+        preprocessor=StandardScalerStep(),
+        trainer=LogisticTrainer(),
+        evaluator=ClassificationEvaluator(),
+        name="sharded",
+    )
+    output = io.StringIO()
+    with pytest.warns(UserWarning, match="with pickle"):  # the sklearn model
+        run = training.run(
+            stack=pool_stack(repo, plugins), plugins=plugins, reporter=Reporter(output)
+        )
+    assert run.status == "completed"
+    assert isinstance(run.steps["preprocess"].outputs["train"].load(), Dataset)
+    assert "[train] input 'train': a Dataset of" in output.getvalue()
+    assert set(run.steps["evaluate"].output.load()) >= {"accuracy", "f1"}

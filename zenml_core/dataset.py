@@ -176,6 +176,47 @@ class Dataset:
         return cls(Path(), shards, schema)
 
     @classmethod
+    def from_batches(
+        cls,
+        batches: Iterable[pa.RecordBatch],
+        folder: Path,
+        *,
+        rows_per_shard: int = DEFAULT_ROWS_PER_SHARD,
+        schema: pa.Schema | None = None,
+    ) -> Dataset:
+        """Write a stream of record batches as shards into ``folder`` (a scratch folder:
+        ``step_context().processing.scratch_folder()``), holding one shard in memory at a
+        time: how importers read files larger than memory."""
+        import pyarrow as pa
+
+        if rows_per_shard < 1:
+            raise DatasetError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
+        shards: list[Shard] = []
+        pending: list[pa.RecordBatch] = []
+        rows = 0
+
+        def flush() -> None:
+            nonlocal pending, rows
+            table = pa.Table.from_batches(pending)
+            for start in range(0, table.num_rows, rows_per_shard):
+                path = scratch_shard_path(folder)
+                written = write_shard(table.slice(start, rows_per_shard), path)
+                shards.append(Shard(str(path), *written))
+            pending, rows = [], 0
+
+        for batch in batches:
+            schema = schema or batch.schema
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= rows_per_shard:
+                flush()
+        if pending:
+            flush()
+        if schema is None:
+            raise DatasetError("from_batches got no batches and no schema")
+        return cls(Path(), shards, schema)
+
+    @classmethod
     def from_shards(cls, written: Sequence[Shard], schema: pa.Schema) -> Dataset:
         """A Dataset of shards already written and hashed (by absolute path), e.g. by an
         engine's workers into the artifact store's scratch space; moved into place on save."""

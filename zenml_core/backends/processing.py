@@ -86,21 +86,28 @@ def run_map_task(task: ShardTask) -> Any:
         raise _failure(task, exc) from None
 
 
-def run_transform_task(task: ShardTask) -> tuple[Shard, Any]:
-    """Worker side of ``transform_shards``: the result shard, written and hashed here."""
+def run_transform_task(task: ShardTask) -> list[tuple[Shard, Any]]:
+    """Worker side of ``transform_shards``: the result shard(s), written and hashed here."""
     import pyarrow as pa
 
     from zenml_core.dataset import Shard, scratch_shard_path, write_shard
 
     try:
         result = task.function(_read(task), *task.arguments)
-        table = result if isinstance(result, pa.Table) else pa.Table.from_pandas(result)
+        results = result if isinstance(result, tuple) else (result,)
+        tables = [
+            item if isinstance(item, pa.Table) else pa.Table.from_pandas(item, preserve_index=False)
+            for item in results
+        ]
     except Exception as exc:
         raise _failure(task, exc) from None
     assert task.scratch is not None
-    path = scratch_shard_path(Path(task.scratch))
-    rows, size, content_hash = write_shard(table, path)
-    return Shard(str(path), rows, size, content_hash), table.schema
+    written = []
+    for table in tables:
+        path = scratch_shard_path(Path(task.scratch))
+        rows, size, content_hash = write_shard(table, path)
+        written.append((Shard(str(path), rows, size, content_hash), table.schema))
+    return written
 
 
 class ProcessingSession:
@@ -141,22 +148,39 @@ class ProcessingSession:
     ) -> Dataset:
         """A new Dataset of ``function(shard_frame, *arguments)`` per shard (a DataFrame or an
         Arrow table each, with one schema)."""
+        (result,) = self.split_shards(function, dataset, *arguments, parts=1)
+        return result
+
+    def split_shards(
+        self, function: Callable[..., Any], dataset: Dataset, *arguments: Any, parts: int
+    ) -> tuple[Dataset, ...]:
+        """``parts`` new Datasets from one pass: ``function`` returns a tuple of ``parts``
+        frames per shard (a split), the i-th of each going to the i-th Dataset."""
         from zenml_core.dataset import Dataset, DatasetError
 
-        scratch = str(self._scratch_folder())
+        scratch = str(self.scratch_folder())
         results = self.run_tasks(
             run_transform_task, self._tasks(function, dataset, arguments, scratch)
         )
-        if not results:
-            return Dataset.from_arrow(dataset.schema.empty_table())
-        schema = results[0][1]
-        for index, (_, other) in enumerate(results[1:], start=2):
-            if not other.equals(schema, check_metadata=False):
-                raise DatasetError(
-                    f"transform_shards: shard {index} came back with schema {other}, shard 1 "
-                    f"with {schema}; return frames with the same columns and types"
-                )
-        return Dataset.from_shards([shard for shard, _ in results], schema)
+        if any(len(written) != parts for written in results):
+            raise DatasetError(
+                f"the shard function returned {len(results[0])} frames per shard, not {parts}"
+            )
+        datasets = []
+        for part in range(parts):
+            shards = [written[part] for written in results]
+            if not shards:
+                datasets.append(Dataset.from_arrow(dataset.schema.empty_table()))
+                continue
+            schema = shards[0][1]
+            for index, (_, other) in enumerate(shards[1:], start=2):
+                if not other.equals(schema, check_metadata=False):
+                    raise DatasetError(
+                        f"shard {index} came back with schema {other}, shard 1 with {schema}; "
+                        "return frames with the same columns and types"
+                    )
+            datasets.append(Dataset.from_shards([shard for shard, _ in shards], schema))
+        return tuple(datasets)
 
     def _tasks(
         self,
@@ -171,9 +195,10 @@ class ProcessingSession:
             for index in range(count)
         ]
 
-    def _scratch_folder(self) -> Path:
-        """Where workers write result shards: inside the artifact store's own folder when it
-        has one (moving them into the step's outputs is then a rename)."""
+    def scratch_folder(self) -> Path:
+        """Where shards are written before the step's outputs take them: inside the artifact
+        store's own folder when it has one (moving them into the outputs is then a rename).
+        Removed when the session closes, with whatever no output took."""
         if self._scratch is None:
             if self._scratch_root is not None:
                 self._scratch = self._scratch_root / ".tmp" / f"processing-{uuid.uuid4().hex}"

@@ -32,7 +32,7 @@ from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
 from zenml_core.pipelines.spec import StepSpec
 from zenml_core.steps.base import BaseStep
 from zenml_core.steps.context import StepContext, running
-from zenml_core.steps.signature import SINGLE_OUTPUT, runtime_class
+from zenml_core.steps.signature import SINGLE_OUTPUT, UNIONS, runtime_class
 from zenml_core.utils.source import load_source
 
 
@@ -64,15 +64,25 @@ def _split_outputs(step: BaseStep, step_spec: StepSpec, value: Any) -> dict[str,
 
 
 def _check_type(name: str, annotation: Any, value: Any) -> None:
+    import typing
+
+    union = typing.get_origin(annotation) in UNIONS
+    members = typing.get_args(annotation) if union else (annotation,)
+    if any(_fits(member, value) for member in members):
+        return
+    expected = " | ".join(getattr(runtime_class(m), "__qualname__", str(m)) for m in members)
+    raise StepExecutionError(
+        f"output {name!r} is declared {expected} but the step returned {type(value).__qualname__}"
+    )
+
+
+def _fits(annotation: Any, value: Any) -> bool:
+    if annotation is None or annotation is type(None):
+        return value is None
     expected = runtime_class(annotation)
     if expected is None or isinstance(value, expected):
-        return
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return
-    raise StepExecutionError(
-        f"output {name!r} is declared {expected.__qualname__} but the step returned "
-        f"{type(value).__qualname__}"
-    )
+        return True
+    return expected is float and isinstance(value, int) and not isinstance(value, bool)
 
 
 def _write_outputs(

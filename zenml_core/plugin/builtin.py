@@ -85,8 +85,12 @@ _STEP_CLASSES = {
         "CSVImporter": "Read a CSV file (not cached: the file may change).",
         "PackageDatasetImporter": "Load a data set that ships with a package (no download).",
         "DataFrameImporter": "Feed an in-memory DataFrame (in-process orchestrators only).",
+        "CSVDatasetImporter": "Stream CSV files into a sharded Dataset (never whole in memory).",
+        "ParquetDatasetImporter": "Stream Parquet files into a sharded Dataset.",
     },
-    "split": {"SplitStep": "Train/eval/test by ratio, seeded, optionally stratified."},
+    "split": {
+        "SplitStep": "Train/eval/test by ratio, seeded; stratified, or hashed for Datasets.",
+    },
     "preprocessing": {
         "PreprocessorStep": "Base class: fit on train, transform train/eval/test.",
         "StandardScalerStep": "Scale numeric features to zero mean, unit variance.",

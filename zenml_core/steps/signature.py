@@ -26,7 +26,7 @@ from attrs import frozen
 from zenml_core.errors import StepDefinitionError
 
 SINGLE_OUTPUT = "output"
-_UNIONS = (typing.Union, types.UnionType)
+UNIONS = (typing.Union, types.UnionType)
 
 
 @frozen
@@ -101,13 +101,15 @@ def runtime_class(annotation: Any) -> type | None:
     if annotation is Any:  # a class since Python 3.11, but not one to check against
         return None
     origin = typing.get_origin(annotation) or annotation
+    if origin in UNIONS:  # ``DataFrame | Dataset``: no single class to check
+        return None
     return origin if isinstance(origin, type) and origin is not object else None
 
 
 def value_matches(value: Any, annotation: Any) -> bool:
     """Whether a plain value (a parameter from a config file) fits ``annotation``; what
     cannot be checked (generics' items, Any, unresolvable) is accepted."""
-    if typing.get_origin(annotation) in _UNIONS:
+    if typing.get_origin(annotation) in UNIONS:
         return any(value_matches(value, member) for member in typing.get_args(annotation))
     if annotation is None or annotation is type(None):
         return value is None
@@ -125,9 +127,9 @@ def is_compatible(produced: Any, expected: Any) -> bool:
     """Whether an output annotated ``produced`` may feed an input annotated ``expected``."""
     if produced is Any or expected is Any or expected is object:
         return True
-    if typing.get_origin(expected) in _UNIONS:
+    if typing.get_origin(expected) in UNIONS:
         return any(is_compatible(produced, member) for member in typing.get_args(expected))
-    if typing.get_origin(produced) in _UNIONS:
+    if typing.get_origin(produced) in UNIONS:
         return all(is_compatible(member, expected) for member in typing.get_args(produced))
     produced_class, expected_class = runtime_class(produced), runtime_class(expected)
     if produced_class is None or expected_class is None:

@@ -7,11 +7,15 @@ from typing import Any, ClassVar
 import pandas as pd
 from attrs import field, frozen
 
+from zenml_core.dataset import DEFAULT_ROWS_PER_SHARD, Dataset
 from zenml_core.steps.base import BaseStep
+from zenml_core.steps.context import step_context
 
 
 class ImporterStep(BaseStep):
     """Produces the data set. Override ``read``."""
+
+    USES_PROCESSING_BACKEND: ClassVar[bool] = True
 
     def entrypoint(self) -> pd.DataFrame:
         return self.read()
@@ -86,3 +90,55 @@ class DataFrameImporter(ImporterStep):
 
     def read(self) -> pd.DataFrame:
         return self.frame
+
+
+@frozen
+class DatasetImporterParameters:
+    """``path``: a file, or a glob pattern of files (read in name order)."""
+
+    path: str
+    rows_per_shard: int = DEFAULT_ROWS_PER_SHARD
+    separator: str = ","  # CSV only
+
+
+class _FileDatasetImporter(ImporterStep):
+    """Streams files into a Dataset, one shard in memory at a time. Not cached by default."""
+
+    PARAMETERS: ClassVar[type | None] = DatasetImporterParameters
+    ENABLE_CACHE: ClassVar[bool] = False
+
+    def entrypoint(self) -> Dataset:
+        import glob
+
+        from zenml_core.errors import ConfigError
+
+        files = sorted(glob.glob(self.parameters.path)) or []
+        if not files:
+            raise ConfigError(f"step {self.name!r}: no file matches {self.parameters.path!r}")
+        return Dataset.from_batches(
+            (batch for path in files for batch in self.batches(path)),
+            step_context().processing.scratch_folder(),
+            rows_per_shard=self.parameters.rows_per_shard,
+        )
+
+    def batches(self, path: str) -> Any:
+        raise NotImplementedError
+
+
+class CSVDatasetImporter(_FileDatasetImporter):
+    """CSV files (pyarrow's streaming reader: the file is never in memory whole)."""
+
+    def batches(self, path: str) -> Any:
+        import pyarrow.csv as csv
+
+        options = csv.ParseOptions(delimiter=self.parameters.separator)
+        yield from csv.open_csv(path, parse_options=options)
+
+
+class ParquetDatasetImporter(_FileDatasetImporter):
+    """Parquet files (Spark, Dask or Beam outputs), re-cut into shards of ``rows_per_shard``."""
+
+    def batches(self, path: str) -> Any:
+        import pyarrow.parquet as pq
+
+        yield from pq.ParquetFile(path).iter_batches(batch_size=self.parameters.rows_per_shard)
