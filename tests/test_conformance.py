@@ -17,6 +17,7 @@ from zenml_core.testing.conformance import (
     ArtifactStoreConformance,
     MetadataStoreConformance,
     OrchestratorConformance,
+    ProcessingBackendConformance,
 )
 
 
@@ -49,3 +50,38 @@ class TestLocalOrchestrator(OrchestratorConformance):
     @pytest.fixture
     def orchestrator_stack(self, zenml_project: Repository, zenml_plugins: Any) -> Any:
         return load_stack(zenml_project, plugins=zenml_plugins, environ={})
+
+
+class TestInProcessShards(ProcessingBackendConformance):
+    """No processing backend in the stack: the same steps, shard after shard, here."""
+
+    @pytest.fixture
+    def processing_stack(self, zenml_project: Repository, zenml_plugins: Any) -> Any:
+        from zenml_core.backends.base import BaseProcessingBackend
+
+        class InProcess(BaseProcessingBackend[Any]):
+            def session(self, **arguments: Any) -> Any:
+                from zenml_core.backends.processing import ProcessingSession
+
+                return ProcessingSession(arguments["scratch_root"], {})
+
+        stack = load_stack(zenml_project, plugins=zenml_plugins, environ={})
+        return _with_backend(stack, InProcess(name="here", config=None))
+
+
+class TestLocalProcessingBackend(ProcessingBackendConformance):
+    @pytest.fixture
+    def processing_stack(self, zenml_project: Repository, zenml_plugins: Any) -> Any:
+        from zenml_core.backends.local import LocalProcessingBackend, LocalProcessingBackendConfig
+
+        backend = LocalProcessingBackend(
+            name="pool", config=LocalProcessingBackendConfig(workers=2), flavor="local"
+        )
+        stack = load_stack(zenml_project, plugins=zenml_plugins, environ={})
+        return _with_backend(stack, backend)
+
+
+def _with_backend(stack: Any, backend: Any) -> Any:
+    from attrs import evolve
+
+    return evolve(stack, processing_backend=backend)

@@ -30,6 +30,7 @@ PLUGIN_NEEDS = {
     "zenml-kubeflow": "kubeflow",
     "zenml-aiplatform": "aiplatform",
     "zenml-tensorflow": "tensorflow",
+    "zenml-dask": "dask",
     "zenml-subprocess": "subprocess",
 }
 

@@ -427,3 +427,75 @@ class OrchestratorConformance:
         folder.mkdir(parents=True)
         run = self.run(pipelines.parallel, orchestrator_stack, zenml_plugins, folder=str(folder))
         assert sorted(s.output.load() for s in run.steps.values()) == ["left", "right"]
+
+
+class ProcessingBackendConformance:
+    """Dataset steps on the backend under test give the local pool's results (compared as
+    rows, floats to a tolerance: engines may write different bytes); a cached step starts no
+    session; a failing shard fails the step naming the shard and leaves no artifact; step
+    metadata is recorded. Needs zenml-core's ``ml`` extra."""
+
+    @pytest.fixture
+    def processing_stack(self) -> Any:
+        raise NotImplementedError("provide a Stack whose processing backend is the one under test")
+
+    @staticmethod
+    def run(pipeline: Any, stack: Any, plugins: Any, **parameters: Any) -> Any:
+        return pipeline.run(
+            stack=stack, plugins=plugins, reporter=Reporter(io.StringIO()), **parameters
+        )
+
+    def test_results_equal_the_pandas_computation(
+        self, processing_stack: Any, zenml_plugins: Any
+    ) -> None:
+        import pandas as pd
+
+        from zenml_core.testing import processing
+
+        run = self.run(processing.processing, processing_stack, zenml_plugins, factor=3.0)
+        assert run.status == "completed"
+        expected = processing.table(1000).assign(value=lambda f: f["value"] * 3.0)
+        scaled = run.steps["scale"].output.load()
+        assert scaled.num_shards == 4
+        pd.testing.assert_frame_equal(scaled.to_pandas(), expected, check_dtype=False, rtol=1e-12)
+        counts = expected["group"].value_counts()
+        assert run.steps["count_groups"].output.load() == {
+            str(k): int(counts[k]) for k in sorted(counts.index)
+        }
+        assert run.steps["count_groups"].metadata == {"shards": 4, "rows": 1000}
+
+    def test_a_cached_step_starts_no_session(
+        self, processing_stack: Any, zenml_plugins: Any
+    ) -> None:
+        from zenml_core.testing import processing
+
+        backend = processing_stack.processing_backend
+        opened: list[int] = []
+        session = backend.session
+
+        def counting(**arguments: Any) -> Any:
+            opened.append(1)
+            return session(**arguments)
+
+        backend.session = counting
+        try:
+            self.run(processing.processing, processing_stack, zenml_plugins)
+            assert len(opened) == 2  # scale and count_groups
+            second = self.run(processing.processing, processing_stack, zenml_plugins)
+        finally:
+            del backend.session
+        assert {s.status for s in second.steps.values()} == {"cached"}
+        assert len(opened) == 2
+
+    def test_a_failing_shard_fails_the_step_naming_it_and_leaves_no_artifact(
+        self, processing_stack: Any, zenml_plugins: Any
+    ) -> None:
+        from zenml_core.testing import processing
+
+        with pytest.raises(PipelineRunFailedError) as failed:
+            self.run(processing.failing_shard, processing_stack, zenml_plugins)
+        message = str(failed.value)
+        assert "step 'breaks' failed: shard 3 of 4" in message
+        assert "ValueError: conformance: shard with id 749 fails" in message
+        run = failed.value.run
+        assert run.steps["breaks"].status == "failed" and run.steps["breaks"].outputs == {}

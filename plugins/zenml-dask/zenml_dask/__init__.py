@@ -1,0 +1,1 @@
+"""zenml-dask: a processing backend whose shard work runs on a dask.distributed cluster."""

@@ -1,0 +1,173 @@
+"""The ``dask`` processing backend: a step's shard functions as tasks on a Dask cluster.
+
+With ``address`` (``tcp://host:8786``) the session connects to a running scheduler; without, it
+starts a ``LocalCluster`` on this machine for the step (``workers`` processes with
+``threads_per_worker`` threads and ``memory_limit`` each) and stops it when the step's outputs
+are written. Either way the cluster starts only when the step first sends work, so a cached
+step starts nothing.
+
+Project code: each shard task travels to the workers as pickled bytes (the scheduler
+deserializes task graphs, and need not import the project), and the workers import the shard
+function's module by name. The project module (or package) a function comes from, anything
+outside site-packages, is shipped to the cluster as a zip with ``Client.upload_file`` the
+first time one of its functions is sent; the scheduler and the workers need zenml-core,
+zenml-dask and the project's requirements installed (run them from the zenml-docker step
+image for all three). ``ship_project_code: false`` turns shipping off, for clusters that
+already run the project's code.
+"""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+import sysconfig
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from attrs import field, frozen
+
+from zenml_core.backends.base import BaseProcessingBackend
+from zenml_core.backends.processing import ProcessingSession, R, ShardTask
+from zenml_core.config.validators import positive
+
+
+@frozen
+class DaskProcessingBackendConfig:
+    """Configuration of the ``dask`` processing backend.
+
+    ``address``: a running scheduler (None: a local cluster per step of ``workers`` processes,
+    ``threads_per_worker`` threads and ``memory_limit`` each). ``ship_project_code``: upload
+    the project's modules that shard functions come from to the workers.
+    """
+
+    address: str | None = None
+    workers: int = field(default=2, validator=positive)
+    threads_per_worker: int = field(default=1, validator=positive)
+    memory_limit: str = "auto"
+    ship_project_code: bool = True
+    timeout: int = field(default=30, validator=positive)  # seconds to reach the scheduler
+
+
+def _installed_folders() -> tuple[str, ...]:
+    folders = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    folders.update(site.getsitepackages())
+    folders.add(sysconfig.get_paths()["stdlib"])
+    return tuple(str(Path(f).resolve()) for f in folders if f)
+
+
+class DaskSession(ProcessingSession):
+    """Shard tasks on a Dask cluster, connected (or started) on first use."""
+
+    def __init__(
+        self,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        config: DaskProcessingBackendConfig,
+    ) -> None:
+        super().__init__(scratch_root, settings)
+        self.config = config
+        self._client: Any = None
+        self._cluster: Any = None
+        self._shipped: set[str] = set()
+        self._bundles: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def engine(self) -> Any:
+        """The ``distributed.Client`` (connected on first use), for steps that use Dask
+        directly (``Dataset.to_dask()``, ``client.submit``)."""
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.config.address:
+                self._client = Client(self.config.address, timeout=self.config.timeout)
+            else:
+                workers = int(self.settings.get("workers", self.config.workers))
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=self.config.threads_per_worker,
+                    memory_limit=self.config.memory_limit,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",  # a free port, never all interfaces
+                    processes=True,
+                )
+                self._client = Client(self._cluster)
+        return self._client
+
+    def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
+        if not tasks:
+            return []
+        client = self.engine
+        if self.config.ship_project_code:
+            self._ship(client, tasks[0].function)
+        import cloudpickle
+        from distributed import wait
+
+        # Each task travels as bytes: the scheduler deserializes task graphs, and it has
+        # neither the project's modules nor a reason to; the worker unpickles it after the
+        # project's code has been shipped to it.
+        payloads = [cloudpickle.dumps((worker, task)) for task in tasks]
+        futures = client.map(run_payload, payloads, pure=False)
+        try:
+            wait(futures)  # then the first failing shard in shard order is the one reported
+            return [future.result() for future in futures]
+        finally:
+            client.cancel(futures)
+
+    def _ship(self, client: Any, function: Callable[..., Any]) -> None:
+        """Upload the project module (or package) ``function`` comes from, once per session."""
+        top = (getattr(function, "__module__", None) or "").partition(".")[0]
+        module = sys.modules.get(top)
+        if not top or top in self._shipped or top == "__main__" or module is None:
+            return  # __main__'s functions travel by value (cloudpickle)
+        self._shipped.add(top)
+        paths = list(getattr(module, "__path__", []))
+        origin = Path(paths[0] if paths else getattr(module, "__file__", "") or "")
+        if not origin.exists() or str(origin.resolve()).startswith(_installed_folders()):
+            return  # installed where the workers run too
+        # A zip (of the package, or of the one module) stays on the workers' sys.path, so
+        # imports inside the function work too; uploading imports it there once.
+        if self._bundles is None:
+            self._bundles = tempfile.TemporaryDirectory(prefix="zenml-dask-")
+        bundle = Path(self._bundles.name) / f"{top}.zip"
+        with zipfile.ZipFile(bundle, "w") as archive:
+            if not paths:
+                archive.write(origin, origin.name)
+            for folder, _, files in os.walk(origin) if paths else ():
+                for name in files:
+                    if name.endswith(".py"):
+                        path = Path(folder) / name
+                        archive.write(path, Path(top) / path.relative_to(origin))
+        client.upload_file(str(bundle), load=True)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+        if self._bundles is not None:
+            self._bundles.cleanup()
+            self._bundles = None
+        super().close()
+
+
+def run_payload(payload: bytes) -> Any:
+    """Worker side: the shard task ``DaskSession.run_tasks`` pickled."""
+    import pickle
+
+    worker, task = pickle.loads(payload)
+    return worker(task)
+
+
+class DaskProcessingBackend(BaseProcessingBackend[DaskProcessingBackendConfig]):
+    """Runs shard functions as tasks on a Dask cluster."""
+
+    def session(
+        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+    ) -> ProcessingSession:
+        return DaskSession(scratch_root, settings, self.config)
