@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
     parser.add_argument(
         "--only",
-        choices=["startup", "pipelines", "docker", "kubeflow"],
+        choices=["startup", "pipelines", "docker", "kubeflow", "processing"],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -113,6 +113,10 @@ def main() -> None:
         "kubeflow": (
             "kubeflow_compile",
             "kubeflow compile (floor: the spec's JSON; kfp on bare tasks)",
+        ),
+        "processing": (
+            "processing",
+            f"processing backends (floor: half the one-process time on {os.cpu_count()} cores)",
         ),
     }
     for group, (module_name, title) in optional.items():

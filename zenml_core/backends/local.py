@@ -9,6 +9,8 @@ script's pipeline call under ``if __name__ == "__main__":``.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -33,22 +35,23 @@ class LocalProcessingBackendConfig:
 
 
 class PoolSession(ProcessingSession):
-    """Shard tasks on a pool of local processes, started when the first task is sent."""
+    """Shard tasks on the backend's pool of local processes."""
 
-    def __init__(self, scratch_root: Path | None, settings: Mapping[str, Any], workers: int):
+    def __init__(
+        self,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        pool: Callable[[], ProcessPoolExecutor],
+        workers: int,
+    ) -> None:
         super().__init__(scratch_root, settings)
+        self._pool = pool
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
 
     def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
         if len(tasks) <= 1 or self.workers == 1:  # a pool would only add its start-up
             return super().run_tasks(worker, tasks)
-        if self._pool is None:
-            import multiprocessing
-
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        futures = [self._pool.submit(worker, task) for task in tasks]
+        futures = [self._pool().submit(worker, task) for task in tasks]
         try:
             return [future.result() for future in futures]
         except BaseException:
@@ -56,18 +59,45 @@ class PoolSession(ProcessingSession):
                 future.cancel()
             raise
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        super().close()
-
 
 class LocalProcessingBackend(BaseProcessingBackend[LocalProcessingBackendConfig]):
-    """Runs shard functions in a pool of processes on this machine."""
+    """Runs shard functions in a pool of processes on this machine.
+
+    The pool starts when a step first sends work and then serves the following steps of this
+    process too (its processes have imported pandas and pyarrow already); it stops when the
+    process exits, or with :meth:`shutdown`.
+    """
+
+    def __init__(self, **arguments: Any) -> None:
+        super().__init__(**arguments)
+        self._pools: dict[int, ProcessPoolExecutor] = {}
+        self._lock = threading.Lock()
+        weakref.finalize(self, _shut_down, self._pools)  # a dropped backend stops its pool
 
     def session(
         self, *, scratch_root: Path | None, settings: Mapping[str, Any]
     ) -> ProcessingSession:
-        workers = settings.get("workers", self.config.workers) or os.cpu_count() or 1
-        return PoolSession(scratch_root, settings, int(workers))
+        workers = int(settings.get("workers", self.config.workers) or os.cpu_count() or 1)
+        return PoolSession(scratch_root, settings, lambda: self._pool(workers), workers)
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pools.get(workers)
+            if pool is None:
+                import multiprocessing
+
+                context = multiprocessing.get_context("forkserver")
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                self._pools[workers] = pool
+            return pool
+
+    def shutdown(self) -> None:
+        """Stop the pool's processes (they also stop when this process exits)."""
+        with self._lock:
+            _shut_down(self._pools)
+
+
+def _shut_down(pools: dict[int, ProcessPoolExecutor]) -> None:
+    for pool in list(pools.values()):
+        pool.shutdown(wait=False, cancel_futures=True)
+    pools.clear()

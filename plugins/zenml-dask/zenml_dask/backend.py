@@ -1,10 +1,10 @@
 """The ``dask`` processing backend: a step's shard functions as tasks on a Dask cluster.
 
-With ``address`` (``tcp://host:8786``) the session connects to a running scheduler; without, it
-starts a ``LocalCluster`` on this machine for the step (``workers`` processes with
-``threads_per_worker`` threads and ``memory_limit`` each) and stops it when the step's outputs
-are written. Either way the cluster starts only when the step first sends work, so a cached
-step starts nothing.
+With ``address`` (``tcp://host:8786``) the backend connects to a running scheduler; without, it
+starts a ``LocalCluster`` on this machine (``workers`` processes with ``threads_per_worker``
+threads and ``memory_limit`` each) that serves the run's steps and stops when the process
+exits. Either way nothing starts before a step first sends work, so a cached step starts
+nothing.
 
 Project code: each shard task travels to the workers as pickled bytes (the scheduler
 deserializes task graphs, and need not import the project), and the workers import the shard
@@ -23,6 +23,8 @@ import site
 import sys
 import sysconfig
 import tempfile
+import threading
+import weakref
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -60,70 +62,56 @@ def _installed_folders() -> tuple[str, ...]:
 
 
 class DaskSession(ProcessingSession):
-    """Shard tasks on a Dask cluster, connected (or started) on first use."""
+    """Shard tasks on the backend's Dask cluster."""
 
     def __init__(
         self,
         scratch_root: Path | None,
         settings: Mapping[str, Any],
-        config: DaskProcessingBackendConfig,
+        backend: DaskProcessingBackend,
     ) -> None:
         super().__init__(scratch_root, settings)
-        self.config = config
-        self._client: Any = None
-        self._cluster: Any = None
-        self._shipped: set[str] = set()
+        self.backend = backend
+        self.config = backend.config
         self._bundles: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def engine(self) -> Any:
         """The ``distributed.Client`` (connected on first use), for steps that use Dask
         directly (``Dataset.to_dask()``, ``client.submit``)."""
-        if self._client is None:
-            from distributed import Client, LocalCluster
-
-            if self.config.address:
-                self._client = Client(self.config.address, timeout=self.config.timeout)
-            else:
-                workers = int(self.settings.get("workers", self.config.workers))
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=self.config.threads_per_worker,
-                    memory_limit=self.config.memory_limit,
-                    host="127.0.0.1",
-                    dashboard_address="127.0.0.1:0",  # a free port, never all interfaces
-                    processes=True,
-                )
-                self._client = Client(self._cluster)
-        return self._client
+        return self.backend.client(int(self.settings.get("workers", self.config.workers)))
 
     def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
         if not tasks:
             return []
-        client = self.engine
-        if self.config.ship_project_code:
-            self._ship(client, tasks[0].function)
         import cloudpickle
         from distributed import wait
 
+        client = self.engine
+        if self.config.ship_project_code:
+            self._ship(client, tasks[0].function)
         # Each task travels as bytes: the scheduler deserializes task graphs, and it has
         # neither the project's modules nor a reason to; the worker unpickles it after the
         # project's code has been shipped to it.
         payloads = [cloudpickle.dumps((worker, task)) for task in tasks]
         futures = client.map(run_payload, payloads, pure=False)
         try:
-            wait(futures)  # then the first failing shard in shard order is the one reported
-            return [future.result() for future in futures]
+            wait(futures)
+            for future in futures:  # the first failing shard in shard order is reported
+                if future.status == "error":
+                    future.result()
+            return list(client.gather(futures))  # one round trip for all the results
         finally:
             client.cancel(futures)
 
     def _ship(self, client: Any, function: Callable[..., Any]) -> None:
-        """Upload the project module (or package) ``function`` comes from, once per session."""
+        """Upload the project module (or package) ``function`` comes from, once per client."""
         top = (getattr(function, "__module__", None) or "").partition(".")[0]
         module = sys.modules.get(top)
-        if not top or top in self._shipped or top == "__main__" or module is None:
+        shipped = self.backend.shipped
+        if not top or top in shipped or top == "__main__" or module is None:
             return  # __main__'s functions travel by value (cloudpickle)
-        self._shipped.add(top)
+        shipped.add(top)
         paths = list(getattr(module, "__path__", []))
         origin = Path(paths[0] if paths else getattr(module, "__file__", "") or "")
         if not origin.exists() or str(origin.resolve()).startswith(_installed_folders()):
@@ -144,12 +132,6 @@ class DaskSession(ProcessingSession):
         client.upload_file(str(bundle), load=True)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
         if self._bundles is not None:
             self._bundles.cleanup()
             self._bundles = None
@@ -165,9 +147,62 @@ def run_payload(payload: bytes) -> Any:
 
 
 class DaskProcessingBackend(BaseProcessingBackend[DaskProcessingBackendConfig]):
-    """Runs shard functions as tasks on a Dask cluster."""
+    """Runs shard functions as tasks on a Dask cluster.
+
+    The client (and, without ``address``, the local cluster) is made when a step first sends
+    work and serves the following steps of this process; it closes when the process exits, or
+    with :meth:`shutdown`.
+    """
+
+    def __init__(self, **arguments: Any) -> None:
+        super().__init__(**arguments)
+        self._connection: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.shipped: set[str] = set()  # project modules the cluster has
+        weakref.finalize(self, _disconnect, self._connection)
 
     def session(
         self, *, scratch_root: Path | None, settings: Mapping[str, Any]
     ) -> ProcessingSession:
-        return DaskSession(scratch_root, settings, self.config)
+        return DaskSession(scratch_root, settings, self)
+
+    def client(self, workers: int) -> Any:
+        """The connected client; a local cluster of ``workers`` is started if there is no
+        ``address`` (a step asking for another size gets a cluster of its own size)."""
+        with self._lock:
+            if self._connection.get("workers") not in (None, workers) and not self.config.address:
+                _disconnect(self._connection)
+                self.shipped.clear()
+            if "client" not in self._connection:
+                from distributed import Client, LocalCluster
+
+                if self.config.address:
+                    client = Client(self.config.address, timeout=self.config.timeout)
+                else:
+                    cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=self.config.threads_per_worker,
+                        memory_limit=self.config.memory_limit,
+                        host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0",  # a free port, never all interfaces
+                        processes=True,
+                    )
+                    self._connection["cluster"] = cluster
+                    client = Client(cluster)
+                self._connection.update(client=client, workers=workers)
+            return self._connection["client"]
+
+    def shutdown(self) -> None:
+        """Close the client and stop a local cluster this backend started."""
+        with self._lock:
+            _disconnect(self._connection)
+            self.shipped.clear()
+
+
+def _disconnect(connection: dict[str, Any]) -> None:
+    client, cluster = connection.pop("client", None), connection.pop("cluster", None)
+    connection.pop("workers", None)
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
