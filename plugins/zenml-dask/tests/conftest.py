@@ -10,9 +10,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from attrs import evolve
+from zenml_dask.backend import DaskProcessingBackend, DaskProcessingBackendConfig
 
+from zenml_core.repository import Repository
+from zenml_core.stack.builder import load_stack
 from zenml_core.testing.services import service_missing
 
 BIN = Path(sys.executable).parent
@@ -75,3 +80,20 @@ def fresh_dask_scheduler(tmp_path: Path) -> Iterator[str]:
     home.mkdir()
     with dask_cluster(home) as address:
         yield address
+
+
+_BACKENDS: list[DaskProcessingBackend] = []
+
+
+def dask_stack(project: Repository, plugins: Any, config: DaskProcessingBackendConfig) -> Any:
+    backend = DaskProcessingBackend(name="dask", config=config, flavor="dask")
+    _BACKENDS.append(backend)
+    return evolve(load_stack(project, plugins=plugins, environ={}), processing_backend=backend)
+
+
+@pytest.fixture(autouse=True)
+def _disconnect_after_each_test() -> Iterator[None]:
+    """Each test's clients close (and local clusters stop) before its scheduler may go."""
+    yield
+    while _BACKENDS:
+        _BACKENDS.pop().shutdown()

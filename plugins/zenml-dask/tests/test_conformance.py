@@ -6,17 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from attrs import evolve
-from zenml_dask.backend import DaskProcessingBackend, DaskProcessingBackendConfig
+from conftest import dask_stack
+from zenml_dask.backend import DaskProcessingBackendConfig
 
 from zenml_core.repository import Repository
-from zenml_core.stack.builder import load_stack
 from zenml_core.testing.conformance import ProcessingBackendConformance
-
-
-def dask_stack(project: Repository, plugins: Any, config: DaskProcessingBackendConfig) -> Any:
-    backend = DaskProcessingBackend(name="dask", config=config, flavor="dask")
-    return evolve(load_stack(project, plugins=plugins, environ={}), processing_backend=backend)
 
 
 class TestDaskScheduler(ProcessingBackendConformance):

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import pandas as pd
-from test_conformance import dask_stack
+from conftest import dask_stack
 from zenml_dask.backend import DaskProcessingBackendConfig
 
 from zenml_core.dataset import Dataset

@@ -9,7 +9,7 @@ import textwrap
 from typing import Any
 
 import pytest
-from test_conformance import dask_stack
+from conftest import dask_stack
 from zenml_dask.backend import DaskProcessingBackendConfig
 
 from zenml_core.errors import PipelineRunFailedError
