@@ -1,7 +1,8 @@
 """Processing backend benchmarks: a realistic preprocessing step on 2,000,000 rows (split ->
-scale + one-hot -> written as Parquet) in one pandas process, on the local pool and on Dask
-with two workers; and a Dataset's write + verified read next to raw ``pyarrow.dataset`` write
-+ read of the same table (the floor of the hand-off).
+scale + one-hot -> written as Parquet) in one pandas process, on the local pool, on Dask with
+two workers and on Beam's DirectRunner with two workers (each where its plugin is
+installed); and a Dataset's write + verified read next to raw ``pyarrow.dataset`` write + read
+of the same table (the floor of the hand-off).
 
 The pandas run is what the engines are compared with: on this 2-core machine the floor of a
 shard-parallel run is half of it.
@@ -124,6 +125,19 @@ def run_all(repeat: int) -> list[dict[str, object]]:
             (
                 "Dask LocalCluster (2 workers)",
                 lambda out: dask.session(scratch_root=out, settings={}),
+            )
+        )
+
+    try:
+        from zenml_beam.backend import BeamProcessingBackend, BeamProcessingBackendConfig
+    except ImportError:
+        pass
+    else:
+        beam = BeamProcessingBackend(name="beam", config=BeamProcessingBackendConfig(workers=2))
+        engines.append(
+            (
+                "Beam DirectRunner (2 workers)",
+                lambda out: beam.session(scratch_root=out, settings={}),
             )
         )
 

@@ -31,6 +31,7 @@ PLUGIN_NEEDS = {
     "zenml-aiplatform": "aiplatform",
     "zenml-tensorflow": "tensorflow",
     "zenml-dask": "dask",
+    "zenml-beam": "beam",
     "zenml-subprocess": "subprocess",
 }
 

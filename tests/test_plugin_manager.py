@@ -39,7 +39,7 @@ def test_core_defaults_register_through_the_hooks(plugins: PluginManager) -> Non
     assert [f.name for f in registry.flavors(ComponentKind.ARTIFACT_STORE)] == ["local"]
     assert [f.name for f in registry.flavors(ComponentKind.METADATA_STORE)] == ["mysql", "sqlite"]
     assert [f.name for f in registry.flavors(ComponentKind.ORCHESTRATOR)] == ["local"]
-    assert registry.flavors(ComponentKind.PROCESSING_BACKEND) == []
+    assert [f.name for f in registry.flavors(ComponentKind.PROCESSING_BACKEND)] == ["local"]
     flavor = registry.flavor(ComponentKind.ORCHESTRATOR, "local")
     assert flavor.distribution == "zenml-core"
     assert flavor.load_implementation().__name__ == "LocalOrchestrator"

@@ -1,0 +1,171 @@
+"""The ``beam`` processing backend: each batch of shard work a step sends is one Apache Beam
+pipeline on the DirectRunner (``multi_processing`` mode: ``workers`` processes on this machine).
+
+A batch is a ``Create`` of the shard tasks and a ``Map`` that runs each one; a task that fails
+is recorded beside its result instead of failing the Beam job (whose retries and error would
+name neither the shard nor the user's line), so the step reports the first failing shard in
+shard order, as with every backend. Results come back through files in the step's scratch
+folder, which the workers share with the step.
+
+Project code: the tasks travel as cloudpickle bytes; Beam's worker processes import the shard
+function's module by name, from the folders of the user's project (what is not installed in
+site-packages) put on their ``PYTHONPATH`` while the pipeline runs. Beam starts its workers
+for each pipeline: expect a few seconds per batch of shard work, whatever its size.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import site
+import sys
+import sysconfig
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from attrs import field, frozen
+
+from zenml_core.backends.base import BaseProcessingBackend
+from zenml_core.backends.processing import ProcessingSession, R, ShardTask
+from zenml_core.config.validators import positive
+
+
+@frozen
+class BeamProcessingBackendConfig:
+    """Configuration of the ``beam`` processing backend.
+
+    ``workers``: DirectRunner worker processes (a step can ask for another number with
+    ``settings={"beam": {"workers": N}}``); ``options``: further Beam pipeline options, as
+    ``--flag=value`` strings.
+    """
+
+    workers: int = field(default=2, validator=positive)
+    options: list[str] = field(factory=list)
+
+
+def _installed_folders() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    folders = {paths["purelib"], paths["platlib"], paths["stdlib"], *site.getsitepackages()}
+    return tuple(str(Path(folder).resolve()) for folder in folders if folder)
+
+
+def project_folders(functions: Sequence[Callable[..., Any]]) -> list[str]:
+    """The folders the user's project modules (not installed) that the functions come from
+    are imported from, for the workers' ``PYTHONPATH``."""
+    installed = _installed_folders()
+    folders: list[str] = []
+    for function in functions:
+        top = (getattr(function, "__module__", None) or "").partition(".")[0]
+        module = sys.modules.get(top)
+        if module is None or top == "__main__":
+            continue  # __main__'s functions travel by value (cloudpickle)
+        paths = list(getattr(module, "__path__", []))
+        origin = Path(paths[0]) if paths else Path(getattr(module, "__file__", "") or "")
+        if not origin.exists() or str(origin.resolve()).startswith(installed):
+            continue
+        folder = str(origin.resolve().parent)
+        if folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+_environment_lock = threading.Lock()
+
+
+@contextmanager
+def workers_can_import(folders: Sequence[str]) -> Iterator[None]:
+    """Beam's worker processes start from this process's environment: put the project's
+    folders on their ``PYTHONPATH`` while the pipeline runs."""
+    if not folders:
+        yield
+        return
+    with _environment_lock:
+        before = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join([*folders, *filter(None, [before])])
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = before
+
+
+def run_task_file(element: tuple[int, bytes], results: str) -> None:
+    """Beam worker side: run one pickled shard task, write its result or its error."""
+    index, payload = element
+    try:
+        worker, task = pickle.loads(payload)
+        outcome: tuple[str, Any] = ("ok", worker(task))
+    except Exception as exc:  # reported by the step, for this shard
+        outcome = ("error", exc)
+    target = Path(results) / f"{index:06d}.pickle"
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(outcome))
+    partial.replace(target)
+
+
+class BeamSession(ProcessingSession):
+    """Shard tasks as one Beam pipeline per call."""
+
+    def __init__(
+        self,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        config: BeamProcessingBackendConfig,
+    ) -> None:
+        super().__init__(scratch_root, settings)
+        self.config = config
+
+    def pipeline_options(self) -> list[str]:
+        workers = int(self.settings.get("workers", self.config.workers))
+        return [
+            "--runner=DirectRunner",
+            "--direct_running_mode=multi_processing",
+            f"--direct_num_workers={workers}",
+            *self.config.options,
+        ]
+
+    @property
+    def engine(self) -> Any:
+        """``PipelineOptions`` for steps that build their own Beam pipeline."""
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        return PipelineOptions(self.pipeline_options())
+
+    def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
+        if not tasks:
+            return []
+        import apache_beam as beam
+        import cloudpickle
+
+        results = self.scratch_folder() / f"results-{uuid.uuid4().hex}"
+        results.mkdir()
+        payloads = [(i, cloudpickle.dumps((worker, task))) for i, task in enumerate(tasks)]
+        folders = project_folders([task.function for task in tasks])
+        with workers_can_import(folders), beam.Pipeline(options=self.engine) as pipeline:
+            _ = (
+                pipeline
+                | "shards" >> beam.Create(payloads, reshuffle=False)
+                | "run" >> beam.Map(run_task_file, str(results))
+            )
+        outcomes = []
+        for index in range(len(tasks)):
+            status, value = pickle.loads((results / f"{index:06d}.pickle").read_bytes())
+            if status == "error":
+                raise value
+            outcomes.append(value)
+        return outcomes
+
+
+class BeamProcessingBackend(BaseProcessingBackend[BeamProcessingBackendConfig]):
+    """Runs shard functions as Apache Beam pipelines on the DirectRunner."""
+
+    def session(
+        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+    ) -> ProcessingSession:
+        return BeamSession(scratch_root, settings, self.config)
