@@ -86,3 +86,13 @@ def mixed_table(rows: int) -> pd.DataFrame:
 @step(settings={"processing_backend": True})
 def as_dataset(frame: pd.DataFrame, rows_per_shard: int = 100) -> Dataset:
     return Dataset.from_pandas(frame, rows_per_shard=rows_per_shard)
+
+
+@step
+def passed_on(data: Dataset) -> Dataset:  # returns its input: the shards are copied as they are
+    return data
+
+
+@pipeline
+def passing_on():
+    passed_on(make())

@@ -61,6 +61,16 @@ def test_a_dataset_round_trips_in_shards_and_converts_for_dataframe_steps(
     ]  # fmt: skip
 
 
+def test_a_dataset_passed_on_keeps_its_shards_and_its_hash(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    run = dataset_steps.passing_on.run(plugins=plugins, reporter=Reporter(io.StringIO()))
+    made, passed = run.steps["make"].output, run.steps["passed_on"].output
+    assert passed.uri != made.uri
+    assert passed.record.content_hash == made.record.content_hash
+    pd.testing.assert_frame_equal(passed.load().to_pandas(), made.load().to_pandas())
+
+
 def test_the_content_hash_derives_from_the_shard_hashes_and_shards_are_checked_when_read(
     repo: Repository, plugins: PluginManager
 ) -> None:

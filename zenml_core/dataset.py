@@ -100,11 +100,8 @@ def write_shard(table: pa.Table, path: Path) -> tuple[int, int, str]:
     return table.num_rows, len(view), _hash_bytes(view)
 
 
-def read_shard(folder: Path, shard: Shard) -> pa.Table:
-    """Read one shard, refusing it if its bytes are not the ones recorded."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+def _verified_bytes(folder: Path, shard: Shard) -> bytes:
+    """The shard's bytes, refused if they are not the ones recorded."""
     path = folder / shard.file
     try:
         data = path.read_bytes()
@@ -115,7 +112,15 @@ def read_shard(folder: Path, shard: Shard) -> pa.Table:
             f"dataset shard {path} changed after it was written: recorded "
             f"{shard.content_hash} ({shard.bytes} bytes); run the producing step again"
         )
-    return pq.read_table(pa.BufferReader(data))
+    return data
+
+
+def read_shard(folder: Path, shard: Shard) -> pa.Table:
+    """Read one shard, refusing it if its bytes are not the ones recorded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.read_table(pa.BufferReader(_verified_bytes(folder, shard)))
 
 
 class Dataset:
@@ -323,9 +328,10 @@ class Dataset:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.move(source.file, target)  # written and hashed by a worker
                     rows, size, content_hash = source.rows, source.bytes, source.content_hash
-                elif source.content_hash:  # a stored dataset passed on: copy verified shards
-                    table = read_shard(self.folder, source)
-                    rows, size, content_hash = write_shard(table, target)
+                elif source.content_hash:  # a stored dataset passed on: copy verified bytes
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(_verified_bytes(self.folder, source))
+                    rows, size, content_hash = source.rows, source.bytes, source.content_hash
                 else:  # from_files: a foreign Parquet file, copied and hashed
                     data = Path(source.file).read_bytes()
                     target.parent.mkdir(parents=True, exist_ok=True)
