@@ -278,3 +278,23 @@ def test_a_simple_pipeline_runs_on_datasets_with_the_local_pool(
     assert isinstance(run.steps["preprocess"].outputs["train"].load(), Dataset)
     assert "[train] input 'train': a Dataset of" in output.getvalue()
     assert set(run.steps["evaluate"].output.load()) >= {"accuracy", "f1"}
+
+
+def test_shards_whose_text_column_came_back_empty_take_the_type_of_the_others() -> None:
+    frame = dataset_steps.mixed_table(300)
+    data = Dataset.from_pandas(frame, rows_per_shard=100)
+    result = in_step(
+        lambda: (
+            step_context_processing()
+            .transform_shards(dataset_steps.only_the_first_group_of_the_first_shard, data)
+            .to_pandas()
+        )
+    )
+    assert list(result["id"]) == list(range(100, 300))
+    assert set(result["color"]) <= {"red", "green", "blue"}
+
+
+def step_context_processing() -> Any:
+    from zenml_core.steps.context import step_context
+
+    return step_context().processing

@@ -288,7 +288,9 @@ class Dataset:
         import pyarrow as pa
 
         tables = list(self.shards_as_arrow())
-        return pa.concat_tables(tables) if tables else self.schema.empty_table()
+        if not tables:
+            return self.schema.empty_table()
+        return pa.concat_tables(tables, promote_options="default")  # an all-empty shard
 
     def to_pandas(self) -> pd.DataFrame:
         """Every shard in one DataFrame (the whole Dataset in memory)."""

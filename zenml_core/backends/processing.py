@@ -110,6 +110,22 @@ def run_transform_task(task: ShardTask) -> list[tuple[Shard, Any]]:
     return written
 
 
+def _one_schema(shards: list[tuple[Shard, Any]]) -> Any:
+    """The schema of result shards: theirs, with a column that some shards could not type
+    (all empty: Arrow's ``null``) taking the type the others give it."""
+    import pyarrow as pa
+
+    from zenml_core.dataset import DatasetError
+
+    try:
+        return pa.unify_schemas([schema for _, schema in shards], promote_options="default")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise DatasetError(
+            f"the shards came back with different columns or types ({exc}); return frames "
+            "with the same columns and types from every shard"
+        ) from None
+
+
 class ProcessingSession:
     """Runs shard functions; this base runs them one after another in this process.
 
@@ -172,14 +188,7 @@ class ProcessingSession:
             if not shards:
                 datasets.append(Dataset.from_arrow(dataset.schema.empty_table()))
                 continue
-            schema = shards[0][1]
-            for index, (_, other) in enumerate(shards[1:], start=2):
-                if not other.equals(schema, check_metadata=False):
-                    raise DatasetError(
-                        f"shard {index} came back with schema {other}, shard 1 with {schema}; "
-                        "return frames with the same columns and types"
-                    )
-            datasets.append(Dataset.from_shards([shard for shard, _ in shards], schema))
+            datasets.append(Dataset.from_shards([s for s, _ in shards], _one_schema(shards)))
         return tuple(datasets)
 
     def _tasks(
