@@ -22,6 +22,7 @@ from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 from zenml_core.stack.builder import load_stack
 from zenml_core.stack.stack import Stack
+from zenml_core.steps.context import step_context
 from zenml_core.utils.hashing import hash_files
 from zenml_core.utils.tracebacks import user_traceback
 
@@ -285,16 +286,12 @@ def test_shards_whose_text_column_came_back_empty_take_the_type_of_the_others() 
     data = Dataset.from_pandas(frame, rows_per_shard=100)
     result = in_step(
         lambda: (
-            step_context_processing()
-            .transform_shards(dataset_steps.only_the_first_group_of_the_first_shard, data)
+            step_context()
+            .processing.transform_shards(
+                dataset_steps.only_the_first_group_of_the_first_shard, data
+            )
             .to_pandas()
         )
     )
     assert list(result["id"]) == list(range(100, 300))
     assert set(result["color"]) <= {"red", "green", "blue"}
-
-
-def step_context_processing() -> Any:
-    from zenml_core.steps.context import step_context
-
-    return step_context().processing
