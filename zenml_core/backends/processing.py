@@ -16,7 +16,8 @@ outputs then move those files into place. Without a processing backend in the st
 steps that do not ask for one, the same calls run shard after shard in the step's process.
 
 A session starts its engine (a pool, a cluster client) on first use, so a cached step, which
-never runs its code, starts nothing; it is closed when the step's outputs are written.
+never runs its code, starts nothing; it is closed when the step's outputs are written (a
+backend may keep the engine itself for the run's next steps, as the local pool and Dask do).
 """
 
 from __future__ import annotations
