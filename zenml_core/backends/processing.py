@@ -111,6 +111,40 @@ def run_transform_task(task: ShardTask) -> list[tuple[Shard, Any]]:
     return written
 
 
+@frozen
+class ProjectModule:
+    """The top-level module of the user's project a shard function comes from: its name,
+    and its file (a module) or folder (a package)."""
+
+    name: str
+    origin: Path
+    is_package: bool
+
+
+def _installed_folders() -> tuple[str, ...]:
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    folders = {paths["purelib"], paths["platlib"], paths["stdlib"], *site.getsitepackages()}
+    return tuple(str(Path(folder).resolve()) for folder in folders if folder)
+
+
+def project_module(function: Callable[..., Any]) -> ProjectModule | None:
+    """Where ``function``'s project code lives, for engines whose workers must import it;
+    None for installed code (site-packages, the standard library) and for ``__main__``, whose
+    functions cloudpickle carries by value."""
+    name = (getattr(function, "__module__", None) or "").partition(".")[0]
+    module = sys.modules.get(name)
+    if not name or name == "__main__" or module is None:
+        return None
+    paths = list(getattr(module, "__path__", []))
+    origin = Path(paths[0] if paths else getattr(module, "__file__", "") or "")
+    if not origin.exists() or str(origin.resolve()).startswith(_installed_folders()):
+        return None
+    return ProjectModule(name, origin.resolve(), bool(paths))
+
+
 def _one_schema(shards: list[tuple[Shard, Any]]) -> Any:
     """The schema of result shards: theirs, with a column that some shards could not type
     (all empty: Arrow's ``null``) taking the type the others give it."""

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import site
-import sys
-import sysconfig
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,7 +27,7 @@ from typing import Any
 from attrs import field, frozen
 
 from zenml_core.backends.base import BaseProcessingBackend
-from zenml_core.backends.processing import ProcessingSession, R, ShardTask
+from zenml_core.backends.processing import ProcessingSession, R, ShardTask, project_module
 from zenml_core.config.validators import positive
 
 
@@ -47,28 +44,14 @@ class BeamProcessingBackendConfig:
     options: list[str] = field(factory=list)
 
 
-def _installed_folders() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    folders = {paths["purelib"], paths["platlib"], paths["stdlib"], *site.getsitepackages()}
-    return tuple(str(Path(folder).resolve()) for folder in folders if folder)
-
-
 def project_folders(functions: Sequence[Callable[..., Any]]) -> list[str]:
-    """The folders the user's project modules (not installed) that the functions come from
-    are imported from, for the workers' ``PYTHONPATH``."""
-    installed = _installed_folders()
+    """The folders the user's project modules that the functions come from are imported
+    from, for the workers' ``PYTHONPATH``."""
     folders: list[str] = []
     for function in functions:
-        top = (getattr(function, "__module__", None) or "").partition(".")[0]
-        module = sys.modules.get(top)
-        if module is None or top == "__main__":
-            continue  # __main__'s functions travel by value (cloudpickle)
-        paths = list(getattr(module, "__path__", []))
-        origin = Path(paths[0]) if paths else Path(getattr(module, "__file__", "") or "")
-        if not origin.exists() or str(origin.resolve()).startswith(installed):
-            continue
-        folder = str(origin.resolve().parent)
-        if folder not in folders:
+        module = project_module(function)
+        folder = str(module.origin.parent) if module is not None else None
+        if folder is not None and folder not in folders:
             folders.append(folder)
     return folders
 

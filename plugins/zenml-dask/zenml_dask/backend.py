@@ -19,9 +19,6 @@ already run the project's code.
 from __future__ import annotations
 
 import os
-import site
-import sys
-import sysconfig
 import tempfile
 import threading
 import weakref
@@ -33,7 +30,7 @@ from typing import Any
 from attrs import field, frozen
 
 from zenml_core.backends.base import BaseProcessingBackend
-from zenml_core.backends.processing import ProcessingSession, R, ShardTask
+from zenml_core.backends.processing import ProcessingSession, R, ShardTask, project_module
 from zenml_core.config.validators import positive
 
 
@@ -52,13 +49,6 @@ class DaskProcessingBackendConfig:
     memory_limit: str = "auto"
     ship_project_code: bool = True
     timeout: int = field(default=30, validator=positive)  # seconds to reach the scheduler
-
-
-def _installed_folders() -> tuple[str, ...]:
-    folders = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    folders.update(site.getsitepackages())
-    folders.add(sysconfig.get_paths()["stdlib"])
-    return tuple(str(Path(f).resolve()) for f in folders if f)
 
 
 class DaskSession(ProcessingSession):
@@ -106,29 +96,23 @@ class DaskSession(ProcessingSession):
 
     def _ship(self, client: Any, function: Callable[..., Any]) -> None:
         """Upload the project module (or package) ``function`` comes from, once per client."""
-        top = (getattr(function, "__module__", None) or "").partition(".")[0]
-        module = sys.modules.get(top)
-        shipped = self.backend.shipped
-        if not top or top in shipped or top == "__main__" or module is None:
-            return  # __main__'s functions travel by value (cloudpickle)
-        shipped.add(top)
-        paths = list(getattr(module, "__path__", []))
-        origin = Path(paths[0] if paths else getattr(module, "__file__", "") or "")
-        if not origin.exists() or str(origin.resolve()).startswith(_installed_folders()):
-            return  # installed where the workers run too
+        module = project_module(function)
+        if module is None or module.name in self.backend.shipped:
+            return  # installed where the workers run too, or __main__ (travels by value)
+        self.backend.shipped.add(module.name)
         # A zip (of the package, or of the one module) stays on the workers' sys.path, so
         # imports inside the function work too; uploading imports it there once.
         if self._bundles is None:
             self._bundles = tempfile.TemporaryDirectory(prefix="zenml-dask-")
-        bundle = Path(self._bundles.name) / f"{top}.zip"
+        bundle = Path(self._bundles.name) / f"{module.name}.zip"
         with zipfile.ZipFile(bundle, "w") as archive:
-            if not paths:
-                archive.write(origin, origin.name)
-            for folder, _, files in os.walk(origin) if paths else ():
+            if not module.is_package:
+                archive.write(module.origin, module.origin.name)
+            for folder, _, files in os.walk(module.origin) if module.is_package else ():
                 for name in files:
                     if name.endswith(".py"):
                         path = Path(folder) / name
-                        archive.write(path, Path(top) / path.relative_to(origin))
+                        archive.write(path, Path(module.name) / path.relative_to(module.origin))
         client.upload_file(str(bundle), load=True)
 
     def close(self) -> None:
