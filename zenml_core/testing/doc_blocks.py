@@ -153,6 +153,24 @@ def _bash_without_installs(block: Block, root: Path) -> str:
     return "set -euo pipefail\n" + "\n".join(kept) + "\n"
 
 
+def zenml_output(*arguments: str, cwd: Path) -> str:
+    """What this interpreter's ``zenml`` command prints (it must succeed), e.g. to check what
+    a document left: ``zenml_output("runs", "show", "latest", cwd=folder)``."""
+    command = [str(Path(sys.executable).with_name("zenml")), *arguments]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"zenml {' '.join(arguments)} failed: {result.stderr}")
+    return result.stdout
+
+
+def scratch_repository(folder: Path) -> Path:
+    """``folder`` made a git repository where ``zenml init`` ran: where documents run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    zenml_output("init", cwd=folder)
+    return folder
+
+
 def run_document(
     document: Path,
     cwd: Path,

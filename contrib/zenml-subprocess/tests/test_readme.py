@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zenml_core.testing.doc_blocks import run_document
+from zenml_core.testing.doc_blocks import run_document, scratch_repository
 from zenml_core.testing.sources import clean_copies
 
 TEMPLATE = Path(__file__).parents[1]
@@ -18,9 +18,7 @@ def test_the_readme_registers_renames_and_the_copy_passes_its_tests(tmp_path: Pa
     root = tmp_path / "clone"  # stands for the root of a clone: the template is at its place
     (root / "contrib").mkdir(parents=True)
     clean_copies([TEMPLATE], root / "contrib")
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    zenml = Path(sys.executable).with_name("zenml")
-    subprocess.run([str(zenml), "init"], cwd=root, check=True, capture_output=True)
+    scratch_repository(root)
     try:
         left_out = run_document(
             TEMPLATE / "README.md", root, root=CLONE, available={"subprocess": {}}

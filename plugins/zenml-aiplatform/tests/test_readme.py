@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from conftest import REPOSITORY
 
-from zenml_core.testing.doc_blocks import run_document
+from zenml_core.testing.doc_blocks import run_document, scratch_repository, zenml_output
 
 
 def test_the_readme_registers_the_stack_as_written(tmp_path: Path) -> None:
-    root = tmp_path / "project"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    zenml = str(Path(sys.executable).with_name("zenml"))
-    subprocess.run([zenml, "init"], cwd=root, check=True, capture_output=True)
+    root = scratch_repository(tmp_path / "project")
     readme = REPOSITORY / "plugins" / "zenml-aiplatform" / "README.md"
     assert run_document(readme, root, root=REPOSITORY, available={"aiplatform": {}}) == []
-    described = subprocess.run(
-        [zenml, "stack", "describe"], cwd=root, capture_output=True, text=True, check=True
-    ).stdout
+    described = zenml_output("stack", "describe", cwd=root)
     assert "gs://my-bucket/zenml" in described and "a2-highgpu-1g" in described

@@ -3,21 +3,17 @@ through the usual ``ZENML_ORCHESTRATOR__*`` overrides, since this machine has no
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from conftest import REPOSITORY, zenml
 from zenml_docker.testing import BASE_IMAGE
 
-from zenml_core.testing.doc_blocks import run_document
+from zenml_core.testing.doc_blocks import run_document, scratch_repository
 
 
 def test_the_readme_runs_as_written(tmp_path: Path, docker_client: Any, wheelhouse: Path) -> None:
-    root = tmp_path / "project"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    zenml("init", cwd=root)
+    root = scratch_repository(tmp_path / "project")
     overrides = {
         "ZENML_ORCHESTRATOR__BASE_IMAGE": BASE_IMAGE,
         "ZENML_ORCHESTRATOR__WHEELHOUSE": str(wheelhouse),

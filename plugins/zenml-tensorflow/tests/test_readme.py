@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from zenml_core.testing.doc_blocks import run_document
+from zenml_core.testing.doc_blocks import run_document, scratch_repository, zenml_output
 
 REPOSITORY = Path(__file__).parents[3]
 
 
 def test_the_readme_trains_as_written(tmp_path: Path) -> None:
-    root = tmp_path / "project"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    zenml = str(Path(sys.executable).with_name("zenml"))
-    subprocess.run([zenml, "init"], cwd=root, check=True, capture_output=True)
+    root = scratch_repository(tmp_path / "project")
     readme = REPOSITORY / "plugins" / "zenml-tensorflow" / "README.md"
     assert run_document(readme, root, root=REPOSITORY, available={"tensorflow": {}}) == []
-    shown = subprocess.run(
-        [zenml, "runs", "show", "latest"], cwd=root, capture_output=True, text=True, check=True
-    ).stdout
+    shown = zenml_output("runs", "show", "latest", cwd=root)
     assert "status: completed" in shown and "train" in shown
