@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from zenml_core.errors import ArtifactIntegrityError
+from zenml_core.materializers.base import BaseMaterializer
 from zenml_core.materializers.registry import load_materializer
 from zenml_core.metadata_stores.records import ArtifactRecord
 from zenml_core.steps.signature import runtime_class
@@ -16,12 +17,13 @@ from zenml_core.utils.hashing import hash_folder
 from zenml_core.utils.imports import import_object
 
 
-def verified_path(store: Any, artifact: ArtifactRecord) -> Path:
+def verified_path(
+    store: Any, artifact: ArtifactRecord, materializer: type[BaseMaterializer]
+) -> Path:
     """The artifact's local folder, after checking its size and content hash against the
     record (before any materializer, pickle above all, reads a byte of it). Files whose hashes
     the materializer records itself (a Dataset's shards) are checked when it reads them."""
     folder = Path(store.local_path(artifact.uri))
-    materializer = load_materializer(artifact.materializer.partition("@")[0])
     try:
         known = materializer.file_hashes(folder)
         found, size = hash_folder(folder, known)
@@ -49,7 +51,7 @@ def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) 
             data_type = import_object(artifact.type, what="artifact type")
         except Exception:
             data_type = object
-    return materializer().load(verified_path(store, artifact), data_type)
+    return materializer().load(verified_path(store, artifact, materializer), data_type)
 
 
 def unusable_reason(store: Any, outputs: dict[str, ArtifactRecord]) -> str | None:
