@@ -298,12 +298,9 @@ class Dataset:
 
     def to_dask(self) -> Any:
         """A Dask DataFrame with one partition per shard, each read (and verified) by the
-        worker that computes it; needs ``dask[dataframe]``."""
+        worker that computes it; needs ``dask[dataframe]`` (zenml-dask brings it)."""
         import dask.dataframe as dd
 
-        from zenml_core.utils.extras import require
-
-        require("dask", needed_by="Dataset.to_dask")
         meta = self.schema.empty_table().to_pandas()
         return dd.from_map(_shard_frame, [(self, i) for i in range(self.num_shards)], meta=meta)
 

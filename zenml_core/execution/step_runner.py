@@ -362,8 +362,6 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
 def _open_processing(context: RunContext, step_spec: StepSpec) -> ProcessingSession:
     """The session a step's code gets: the stack's processing backend if the step asks for it
     and the stack has one, otherwise shard after shard in this process."""
-    from zenml_core.backends.processing import ProcessingSession
-
     scratch_root = context.stack.artifact_store.local_root()
     backend = context.stack.processing_backend
     if backend is None or not step_spec.settings.processing_backend:
