@@ -15,7 +15,7 @@ import pytest
 
 from zenml_core.backends.local import LocalProcessingBackend, LocalProcessingBackendConfig
 from zenml_core.dataset import Dataset
-from zenml_core.errors import ArtifactIntegrityError, PipelineRunFailedError
+from zenml_core.errors import ArtifactIntegrityError, ArtifactStoreError, PipelineRunFailedError
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.spec import PipelineSpec
 from zenml_core.plugin.manager import PluginManager
@@ -295,3 +295,68 @@ def test_shards_whose_text_column_came_back_empty_take_the_type_of_the_others() 
     )
     assert list(result["id"]) == list(range(100, 300))
     assert set(result["color"]) <= {"red", "green", "blue"}
+
+
+def test_the_hash_of_a_listing_equals_the_hash_of_the_folder(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    """What a store elsewhere checks (sizes it recorded, the shard hashes, the manifest read
+    by URL) gives the same content hash as hashing the folder."""
+    from zenml_core.utils.hashing import hash_listing
+
+    run = dataset_steps.doubling.run(plugins=plugins, reporter=Reporter(io.StringIO()))
+    artifact = run.steps["make"].output
+    folder = Path(artifact.uri)
+    known = {s.file: s.content_hash for s in artifact.load().shards}
+    _, size, sizes = hash_files(folder, known)
+    read: list[str] = []
+
+    def reading(name: str) -> bytes:
+        read.append(name)
+        return (folder / name).read_bytes()
+
+    assert hash_listing(sizes, known, reading) == (artifact.record.content_hash, size)
+    assert read == ["dataset.json"]  # the shards are not read: their hashes stand in
+    big = folder.parent / "big"
+    big.mkdir()
+    (big / "blob").write_bytes(os.urandom(3 << 20))  # read in chunks
+    content_hash, size, sizes = hash_files(big)
+    assert hash_listing(sizes, {}, lambda n: (big / n).read_bytes()) == (content_hash, size)
+
+
+def test_shards_written_at_urls_are_read_by_url_and_fetched_into_a_local_artifact(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    """Workers elsewhere write shards by URL (fsspec's memory file system stands in for a
+    bucket); a local store takes them in, checked against their recorded hashes."""
+    import fsspec
+
+    from zenml_core.backends.processing import ProcessingSession
+
+    source = Dataset.from_pandas(dataset_steps.table(900), rows_per_shard=300)
+
+    class AtURL(ProcessingSession):
+        def scratch_location(self) -> str:
+            return "memory://bucket/scratch"
+
+    session = AtURL(None, {})
+    result = in_step(lambda: session.transform_shards(dataset_steps.doubled, source), session)
+    assert all(s.file.startswith("memory://bucket/scratch/") for s in result.shards)
+    store = load_stack(repo, plugins=plugins, environ={}).artifact_store
+    from zenml_core.materializers.dataset import DatasetMaterializer
+
+    stored = store.write(
+        store.uri("p", "r", "s", "out"), lambda f: DatasetMaterializer().save(result, f)
+    )
+    expected = dataset_steps.doubled(dataset_steps.table(900))
+    pd.testing.assert_frame_equal(Dataset.open(stored.uri).to_pandas(), expected)
+    assert (Path(stored.uri) / "shards" / "part-00002.parquet").exists()
+    # a shard changed at its URL after its worker recorded it is refused, not stored
+    again = in_step(lambda: session.transform_shards(dataset_steps.doubled, source), session)
+    memory = fsspec.filesystem("memory")
+    path = again.shards[1].file.removeprefix("memory://")
+    memory.pipe_file(path, memory.cat_file(path)[:-1] + b"!")
+    with pytest.raises(ArtifactStoreError, match="changed after its writer recorded it"):
+        store.write(
+            store.uri("p", "r", "s", "out2"), lambda f: DatasetMaterializer().save(again, f)
+        )

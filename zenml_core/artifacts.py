@@ -13,7 +13,7 @@ from zenml_core.materializers.base import BaseMaterializer
 from zenml_core.materializers.registry import load_materializer
 from zenml_core.metadata_stores.records import ArtifactRecord
 from zenml_core.steps.signature import runtime_class
-from zenml_core.utils.hashing import hash_folder
+from zenml_core.utils.hashing import hash_folder, hash_listing
 from zenml_core.utils.imports import import_object
 
 
@@ -29,13 +29,42 @@ def verified_path(
         found, size = hash_folder(folder, known)
     except (FileNotFoundError, NotADirectoryError):
         raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone") from None
+    _check_content(artifact, found, size)
+    return folder
+
+
+def verified_location(
+    store: Any, artifact: ArtifactRecord, materializer: type[BaseMaterializer]
+) -> str | Path:
+    """Where the materializer reads the artifact from: its URL, for a materializer that reads
+    in place from a store that lists file sizes (checked against the record from the listing,
+    the hashes the materializer keeps and the other, small, files); else its local folder
+    (:func:`verified_path`)."""
+    sizes = None
+    if materializer.READS_IN_PLACE and store.local_root() is None:
+        sizes = store.file_sizes(artifact.uri)
+    if sizes is None:
+        return verified_path(store, artifact, materializer)
+    from zenml_core.utils.locations import join, read_bytes
+
+    url = artifact.uri
+    try:
+        found, size = hash_listing(
+            sizes, materializer.file_hashes(url), lambda name: read_bytes(join(url, name))
+        )
+    except FileNotFoundError:
+        raise ArtifactIntegrityError(f"{_name(artifact)}: its files are gone") from None
+    _check_content(artifact, found, size)
+    return url
+
+
+def _check_content(artifact: ArtifactRecord, found: str, size: int) -> None:
     if found != artifact.content_hash or size != artifact.size:
         raise ArtifactIntegrityError(
             f"{_name(artifact)} changed after it was written: recorded {artifact.content_hash} "
             f"({artifact.size} bytes), found {found} ({size} bytes); run the producing step "
             "again (`zenml runs resume`, or a run with caching off)"
         )
-    return folder
 
 
 def _name(artifact: ArtifactRecord) -> str:
@@ -51,7 +80,8 @@ def load_artifact(store: Any, artifact: ArtifactRecord, annotation: Any = None) 
             data_type = import_object(artifact.type, what="artifact type")
         except Exception:
             data_type = object
-    return materializer().load(verified_path(store, artifact, materializer), data_type)
+    location = verified_location(store, artifact, materializer)
+    return materializer().load(location, data_type)  # type: ignore[arg-type]
 
 
 def unusable_reason(store: Any, outputs: dict[str, ArtifactRecord]) -> str | None:

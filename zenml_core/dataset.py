@@ -30,10 +30,14 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from zenml_core.errors import ArtifactIntegrityError, ZenMLError
+from zenml_core.utils.hashing import hash_bytes
+from zenml_core.utils.locations import is_url, join, read_bytes, write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+    from zenml_core.artifact_stores.base import RemoteFile
 
 FORMAT = 1
 MANIFEST = "dataset.json"
@@ -55,14 +59,6 @@ class Shard:
     content_hash: str
 
 
-def _hash_bytes(data: bytes | memoryview) -> str:
-    import xxhash
-
-    from zenml_core.utils.hashing import ALGORITHM
-
-    return f"{ALGORITHM}:{xxhash.xxh3_128_hexdigest(data)}"
-
-
 def _schema_text(schema: pa.Schema) -> str:
     return base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
 
@@ -73,10 +69,10 @@ def _schema_from_text(text: str) -> pa.Schema:
     return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
 
 
-def write_shard(table: pa.Table, path: Path) -> tuple[int, int, str]:
-    """Write ``table`` as one Parquet file at ``path``; (rows, bytes, content hash).
-
-    The file is built in memory and hashed before it is written: one pass over the bytes.
+def write_shard(table: pa.Table, path: str | Path) -> tuple[int, int, str]:
+    """Write ``table`` as one Parquet file at ``path`` (a local path or a URL); (rows, bytes,
+    content hash). The file is built in memory and hashed before it is written: one pass over
+    the bytes, one upload for a URL.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -94,20 +90,18 @@ def write_shard(table: pa.Table, path: Path) -> tuple[int, int, str]:
     pq.write_table(table, sink, use_dictionary=text or False)
     data = sink.getvalue()
     view = memoryview(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(view)
-    return table.num_rows, len(view), _hash_bytes(view)
+    write_bytes(path, view)
+    return table.num_rows, len(view), hash_bytes(view)
 
 
-def _verified_bytes(folder: Path, shard: Shard) -> bytes:
+def _verified_bytes(folder: str | Path, shard: Shard) -> bytes:
     """The shard's bytes, refused if they are not the ones recorded."""
-    path = folder / shard.file
+    path = join(folder, shard.file)
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except FileNotFoundError:
         raise ArtifactIntegrityError(f"dataset shard {path} is gone") from None
-    if len(data) != shard.bytes or _hash_bytes(data) != shard.content_hash:
+    if len(data) != shard.bytes or hash_bytes(data) != shard.content_hash:
         raise ArtifactIntegrityError(
             f"dataset shard {path} changed after it was written: recorded "
             f"{shard.content_hash} ({shard.bytes} bytes); run the producing step again"
@@ -115,7 +109,7 @@ def _verified_bytes(folder: Path, shard: Shard) -> bytes:
     return data
 
 
-def read_shard(folder: Path, shard: Shard) -> pa.Table:
+def read_shard(folder: str | Path, shard: Shard) -> pa.Table:
     """Read one shard, refusing it if its bytes are not the ones recorded."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -130,13 +124,13 @@ class Dataset:
 
     def __init__(
         self,
-        folder: Path,
+        folder: str | Path,
         shards: Sequence[Shard],
         schema: pa.Schema,
         *,
         pending: Sequence[pa.Table] = (),
     ) -> None:
-        self.folder = folder
+        self.folder = str(folder)  # a local path or a URL; "" until stored
         self.shards = tuple(shards)
         self.schema = schema
         self._pending = tuple(pending)  # tables not yet written (from_pandas / from_arrow)
@@ -155,7 +149,7 @@ class Dataset:
             table.slice(start, rows_per_shard)
             for start in range(0, max(table.num_rows, 1), rows_per_shard)
         ]
-        return cls(Path(), (), table.schema, pending=pieces)
+        return cls("", (), table.schema, pending=pieces)
 
     @classmethod
     def from_pandas(
@@ -187,13 +181,13 @@ class Dataset:
             Shard(str(p.resolve()), pq.read_metadata(p).num_rows, p.stat().st_size, "")
             for p in files
         ]
-        return cls(Path(), shards, schema)
+        return cls("", shards, schema)
 
     @classmethod
     def from_batches(
         cls,
         batches: Iterable[pa.RecordBatch],
-        folder: Path,
+        folder: str | Path,
         *,
         rows_per_shard: int = DEFAULT_ROWS_PER_SHARD,
         schema: pa.Schema | None = None,
@@ -215,7 +209,7 @@ class Dataset:
             for start in range(0, table.num_rows, rows_per_shard):
                 path = scratch_shard_path(folder)
                 written = write_shard(table.slice(start, rows_per_shard), path)
-                shards.append(Shard(str(path), *written))
+                shards.append(Shard(path, *written))
             pending, rows = [], 0
 
         for batch in batches:
@@ -228,10 +222,10 @@ class Dataset:
             flush()
         if schema is None:
             raise DatasetError("from_batches got no batches and no schema")
-        return cls(Path(), shards, schema)
+        return cls("", shards, schema)
 
     @classmethod
-    def from_dask(cls, frame: Any, folder: Path) -> Dataset:
+    def from_dask(cls, frame: Any, folder: str | Path) -> Dataset:
         """A Dataset of a Dask DataFrame, one shard per partition, each written (and hashed)
         by the worker that computes it into ``folder`` (a scratch folder the workers can
         reach: ``step_context().processing.scratch_folder()``)."""
@@ -243,13 +237,13 @@ class Dataset:
             import pyarrow as pa
 
             return cls.from_arrow(pa.Table.from_pandas(frame._meta, preserve_index=False))
-        return cls(Path(), [shard for shard, _ in written], written[0][1])
+        return cls("", [shard for shard, _ in written], written[0][1])
 
     @classmethod
     def from_shards(cls, written: Sequence[Shard], schema: pa.Schema) -> Dataset:
         """A Dataset of shards already written and hashed (by absolute path), e.g. by an
         engine's workers into the artifact store's scratch space; moved into place on save."""
-        return cls(Path(), written, schema)
+        return cls("", written, schema)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -273,7 +267,7 @@ class Dataset:
         shard = self.shards[index]
         if not shard.content_hash:  # from_files, before it was stored
             return ("file", shard.file)
-        return ("stored", str(self.folder), shard)
+        return ("stored", self.folder, shard)
 
     def shards_as_arrow(self) -> Iterator[pa.Table]:
         for index in range(self.num_shards):
@@ -310,11 +304,16 @@ class Dataset:
 
     # -- storing (the materializer's half) -----------------------------------------------------
 
-    def save(self, folder: Path) -> dict[str, str]:
+    def save(self, folder: Path) -> dict[str, str | RemoteFile]:
         """Write the Dataset into the empty ``folder``; returns each shard file's hash (the
-        artifact store hashes the listing instead of re-reading them)."""
+        artifact store hashes the listing instead of re-reading them), or, for a shard at a
+        URL (written by remote workers, or a stored Dataset passed on), where it lies: the
+        store copies it into the artifact without downloading it here."""
         import pyarrow.parquet as pq
 
+        from zenml_core.artifact_stores.base import RemoteFile
+
+        remote: dict[str, RemoteFile] = {}
         shards: list[Shard] = []
         for index in range(self.num_shards):
             name = f"{SHARDS}/part-{index:05d}.parquet"
@@ -323,7 +322,11 @@ class Dataset:
                 rows, size, content_hash = write_shard(self._pending[index], target)
             else:
                 source = self.shards[index]
-                if source.content_hash and Path(source.file).is_absolute():
+                location = join(self.folder, source.file)
+                if source.content_hash and is_url(location):
+                    remote[name] = RemoteFile(location, source.bytes, source.content_hash)
+                    rows, size, content_hash = source.rows, source.bytes, source.content_hash
+                elif source.content_hash and Path(source.file).is_absolute():
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.move(source.file, target)  # written and hashed by a worker
                     rows, size, content_hash = source.rows, source.bytes, source.content_hash
@@ -336,7 +339,7 @@ class Dataset:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
                     rows = pq.read_metadata(target).num_rows
-                    size, content_hash = len(data), _hash_bytes(data)
+                    size, content_hash = len(data), hash_bytes(data)
             shards.append(Shard(name, rows, size, content_hash))
         manifest = {
             "format": FORMAT,
@@ -347,22 +350,22 @@ class Dataset:
             ],
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        self.folder, self.shards, self._pending = folder, tuple(shards), ()
-        return {s.file: s.content_hash for s in shards}
+        self.folder, self.shards, self._pending = str(folder), tuple(shards), ()
+        return {s.file: remote.get(s.file, s.content_hash) for s in shards}
 
     @classmethod
-    def open(cls, folder: Path) -> Dataset:
+    def open(cls, folder: str | Path) -> Dataset:
         """The stored Dataset in ``folder`` (shards are verified when read)."""
         shards, schema = read_manifest(folder)
         return cls(folder, shards, schema)
 
 
-def read_manifest(folder: Path) -> tuple[list[Shard], pa.Schema]:
+def read_manifest(folder: str | Path) -> tuple[list[Shard], pa.Schema]:
     """The shards and schema ``dataset.json`` lists (a clear error if it is not a Dataset)."""
     try:
-        document = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        document = json.loads(read_bytes(join(folder, MANIFEST)))
         if document.get("format") != FORMAT:
-            raise DatasetError(f"{folder / MANIFEST}: unknown format {document.get('format')}")
+            raise DatasetError(f"{join(folder, MANIFEST)}: unknown format {document.get('format')}")
         shards = [Shard(**entry) for entry in document["shards"]]
         return shards, _schema_from_text(document["schema"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -372,7 +375,7 @@ def read_manifest(folder: Path) -> tuple[list[Shard], pa.Schema]:
 def read_source(source: Any) -> pa.Table:
     """The table a ``shard_source`` names, verified when it is a stored shard."""
     if isinstance(source, tuple) and source[0] == "stored":
-        return read_shard(Path(source[1]), source[2])
+        return read_shard(source[1], source[2])
     if isinstance(source, tuple) and source[0] == "file":
         import pyarrow.parquet as pq
 
@@ -389,18 +392,19 @@ def describe_source(source: Any) -> str:
     return ""
 
 
-def scratch_shard_path(scratch: Path) -> Path:
-    """A fresh file name for a shard a worker writes before the step's outputs are saved."""
-    return scratch / f"{uuid.uuid4().hex}.parquet"
+def scratch_shard_path(scratch: str | Path) -> str:
+    """A fresh file name (a path or a URL) for a shard a worker writes before the step's
+    outputs are saved."""
+    return join(scratch, f"{uuid.uuid4().hex}.parquet")
 
 
 def _write_partition(frame: pd.DataFrame, folder: str) -> tuple[Shard, pa.Schema]:
     import pyarrow as pa
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    path = scratch_shard_path(Path(folder))
+    path = scratch_shard_path(folder)
     rows, size, content_hash = write_shard(table, path)
-    return Shard(str(path), rows, size, content_hash), table.schema
+    return Shard(path, rows, size, content_hash), table.schema
 
 
 def _shard_frame(item: tuple[Dataset, int]) -> pd.DataFrame:

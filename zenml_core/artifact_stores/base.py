@@ -11,6 +11,7 @@ from attrs import field, frozen
 
 from zenml_core.errors import ArtifactStoreError
 from zenml_core.stack.component import ComponentKind, StackComponent
+from zenml_core.utils.hashing import hash_bytes
 
 ConfigT = TypeVar("ConfigT")
 
@@ -25,8 +26,47 @@ class StoredArtifact:
     files: dict[str, int] = field(factory=dict)  # each file's size, by path in the artifact
 
 
-# Fills an empty folder; may return hashes of files it already computed (see hash_files).
-Save = Callable[[Path], "Mapping[str, str] | None"]
+@frozen
+class RemoteFile:
+    """A file of an artifact that its save did not put into the staging folder: it already
+    lies at ``url`` (an engine's worker wrote it there, or it belongs to a stored artifact),
+    with the size and hash its writer recorded. A store copies it into the artifact without
+    passing it through this process where it can (a server-side copy); others download it.
+    The original is left where it is."""
+
+    url: str
+    size: int
+    content_hash: str
+
+
+# Fills an empty folder; may return, by relative path, hashes of files it already computed
+# (see hash_files) and files it left where a worker wrote them (RemoteFile).
+Save = Callable[[Path], "Mapping[str, str | RemoteFile] | None"]
+
+
+def fetch_remote_files(folder: Path, known: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """For stores that cannot adopt a :class:`RemoteFile` in place: download each into
+    ``folder`` (checked against its recorded size and hash; the original stays for its owner,
+    a session's scratch space, to remove); the hashes of ``known`` with the downloaded ones."""
+    if not isinstance(known, Mapping):
+        return None
+    hashes: dict[str, str] = {}
+    for name, entry in known.items():
+        if isinstance(entry, RemoteFile):
+            from zenml_core.utils.locations import read_bytes
+
+            data = read_bytes(entry.url)
+            if len(data) != entry.size or hash_bytes(data) != entry.content_hash:
+                raise ArtifactStoreError(
+                    f"{entry.url} changed after its writer recorded it; run the step again"
+                )
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            hashes[name] = entry.content_hash
+        else:
+            hashes[name] = entry
+    return hashes
 
 
 def check_name(part: str) -> str:
@@ -92,6 +132,17 @@ class BaseArtifactStore(StackComponent[ConfigT]):
     def local_path(self, uri: str) -> Path:
         """A local folder holding the artifact's files, for materializers to read."""
         raise NotImplementedError
+
+    def file_sizes(self, uri: str) -> dict[str, int] | None:
+        """Each file of the artifact at ``uri`` with its recorded size, for materializers that
+        read an artifact where it lies (a Dataset's shards, by URL) instead of downloading
+        it; None when the store cannot tell without reading the files."""
+        return None
+
+    def scratch_url(self) -> str | None:
+        """Where an engine's workers away from this machine write files for this store (a URL
+        inside it, e.g. ``gs://bucket/prefix/.tmp``), or None: the store is on this machine."""
+        return None
 
     def local_root(self) -> Path | None:
         """The folder on this machine that holds the whole store (containers on this machine

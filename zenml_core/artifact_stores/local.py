@@ -15,7 +15,13 @@ from typing import Any
 
 from attrs import frozen
 
-from zenml_core.artifact_stores.base import BaseArtifactStore, Save, StoredArtifact, check_name
+from zenml_core.artifact_stores.base import (
+    BaseArtifactStore,
+    Save,
+    StoredArtifact,
+    check_name,
+    fetch_remote_files,
+)
 from zenml_core.errors import ArtifactStoreError
 from zenml_core.utils.hashing import ARTIFACT_MANIFEST, hash_files
 
@@ -118,9 +124,9 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         return path
 
     @staticmethod
-    def _seal(folder: Path, uri: str, known: Mapping[str, str] | None) -> StoredArtifact:
+    def _seal(folder: Path, uri: str, known: Mapping[str, Any] | None) -> StoredArtifact:
         """Hash the artifact's files and list them with their sizes beside them."""
-        content_hash, size, files = hash_files(folder, known)
+        content_hash, size, files = hash_files(folder, fetch_remote_files(folder, known))
         listing = {"format": 1, "content_hash": content_hash, "size": size, "files": files}
         (folder / ARTIFACT_MANIFEST).write_text(json.dumps(listing), encoding="utf-8")
         return StoredArtifact(uri=uri, size=size, content_hash=content_hash, files=files)

@@ -23,10 +23,16 @@ class BaseProcessingBackend(StackComponent[ConfigT]):
     KIND: ClassVar[ComponentKind] = ComponentKind.PROCESSING_BACKEND
 
     def session(
-        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+        self,
+        *,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        scratch_url: str | None = None,
     ) -> ProcessingSession:
         """A session for one step: ``settings`` are the step's settings under this flavor's
-        key; result shards go below ``scratch_root`` (the artifact store's folder) when given.
+        key; result shards go below ``scratch_root`` (the artifact store's folder) when given,
+        or, for engines whose workers are elsewhere, below ``scratch_url`` (the store's
+        :meth:`~zenml_core.artifact_stores.base.BaseArtifactStore.scratch_url`).
         Start nothing here: the session starts its engine when the step first uses it."""
         raise NotImplementedError
 

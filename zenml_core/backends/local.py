@@ -75,7 +75,11 @@ class LocalProcessingBackend(BaseProcessingBackend[LocalProcessingBackendConfig]
         weakref.finalize(self, _shut_down, self._pools)  # a dropped backend stops its pool
 
     def session(
-        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+        self,
+        *,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        scratch_url: str | None = None,
     ) -> ProcessingSession:
         workers = int(settings.get("workers", self.config.workers) or os.cpu_count() or 1)
         return PoolSession(scratch_root, settings, lambda: self._pool(workers), workers)

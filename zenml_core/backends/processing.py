@@ -105,9 +105,9 @@ def run_transform_task(task: ShardTask) -> list[tuple[Shard, Any]]:
     assert task.scratch is not None
     written = []
     for table in tables:
-        path = scratch_shard_path(Path(task.scratch))
+        path = scratch_shard_path(task.scratch)
         rows, size, content_hash = write_shard(table, path)
-        written.append((Shard(str(path), rows, size, content_hash), table.schema))
+        written.append((Shard(path, rows, size, content_hash), table.schema))
     return written
 
 
@@ -209,7 +209,7 @@ class ProcessingSession:
         frames per shard (a split), the i-th of each going to the i-th Dataset."""
         from zenml_core.dataset import Dataset, DatasetError
 
-        scratch = str(self.scratch_folder())
+        scratch = self.scratch_location()
         results = self.run_tasks(
             run_transform_task, self._tasks(function, dataset, arguments, scratch)
         )
@@ -238,6 +238,11 @@ class ProcessingSession:
             ShardTask(function, index, count, dataset.shard_source(index), arguments, scratch)
             for index in range(count)
         ]
+
+    def scratch_location(self) -> str:
+        """Where the engine's workers write result shards: :meth:`scratch_folder`, or a URL
+        for engines whose workers do not share this machine's disk (Dataflow)."""
+        return str(self.scratch_folder())
 
     def scratch_folder(self) -> Path:
         """Where shards are written before the step's outputs take them: inside the artifact

@@ -1,6 +1,8 @@
 """Environment variables that override configuration for one process.
 
 - ``ZENML_STACK=NAME`` selects the stack instead of the active one.
+- ``ZENML_STEP_IMAGE`` is set by orchestrators in the container of a step they built an image
+  for (its tag); nobody sets it by hand.
 - ``ZENML_<KIND>__<FIELD>=VALUE`` overrides one config field of the selected stack's component
   of that kind, e.g. ``ZENML_ORCHESTRATOR__WORKERS=4`` or ``ZENML_ARTIFACT_STORE__PATH=/data``.
 
@@ -21,6 +23,9 @@ from zenml_core.errors import ConfigError
 from zenml_core.stack.component import ComponentKind
 
 STACK_ENV = "ZENML_STACK"
+# Set by orchestrators that run a step in the image they built for it: its tag, for engines
+# that start workers from the same image (Dataflow's sdk_container_image).
+STEP_IMAGE_ENV = "ZENML_STEP_IMAGE"
 
 
 def _field_types(config_cls: type) -> dict[str, Any]:

@@ -362,12 +362,15 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
 def _open_processing(context: RunContext, step_spec: StepSpec) -> ProcessingSession:
     """The session a step's code gets: the stack's processing backend if the step asks for it
     and the stack has one, otherwise shard after shard in this process."""
-    scratch_root = context.stack.artifact_store.local_root()
+    store = context.stack.artifact_store
+    scratch_root = store.local_root()
     backend = context.stack.processing_backend
     if backend is None or not step_spec.settings.processing_backend:
         return ProcessingSession(scratch_root, {})
     settings = step_spec.settings.extra.get(backend.flavor or "", {})
-    return backend.session(scratch_root=scratch_root, settings=settings)
+    return backend.session(
+        scratch_root=scratch_root, settings=settings, scratch_url=store.scratch_url()
+    )
 
 
 def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:

@@ -15,18 +15,22 @@ class BaseMaterializer:
     """
 
     VERSION: ClassVar[str] = "1"
+    # True: ``load`` and ``file_hashes`` also take a URL (``gs://...``) and read only what
+    # they need from it, so an artifact in a store elsewhere is not downloaded whole first.
+    READS_IN_PLACE: ClassVar[bool] = False
 
-    def save(self, value: Any, folder: Path) -> Mapping[str, str] | None:
+    def save(self, value: Any, folder: Path) -> Mapping[str, Any] | None:
         """Write ``value`` into ``folder``. Return nothing, unless the materializer hashed
         files as it wrote them *and* checks those hashes whenever it reads the files: then
         return them (by relative path) and implement :meth:`file_hashes` too (see ``Dataset``)."""
         raise NotImplementedError
 
     def load(self, folder: Path, data_type: type) -> Any:
+        """Read the value from ``folder`` (a URL instead for ``READS_IN_PLACE``)."""
         raise NotImplementedError
 
     @classmethod
-    def file_hashes(cls, folder: Path) -> Mapping[str, str]:
+    def file_hashes(cls, folder: str | Path) -> Mapping[str, str]:
         """The file hashes ``save`` returned, read back from ``folder``; loading verifies the
         rest of the folder by content before the materializer reads it."""
         return {}

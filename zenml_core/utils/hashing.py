@@ -7,9 +7,11 @@ collisions negligible for cache keys. It is not meant to resist a deliberate att
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 ALGORITHM = "xxh3_128"
 _CHUNK = 1 << 20
@@ -51,48 +53,103 @@ def _content_files(folder: Path) -> list[tuple[str, ...]]:
     return sorted(found)
 
 
-def hash_folder(folder: Path, known: Mapping[str, str] | None = None) -> tuple[str, int]:
+def hash_bytes(data: bytes | memoryview) -> str:
+    """The content hash of one file's bytes (how a Dataset's writers hash its shards)."""
+    import xxhash
+
+    return f"{ALGORITHM}:{xxhash.xxh3_128_hexdigest(data)}"
+
+
+def hash_folder(folder: Path, known: Mapping[str, Any] | None = None) -> tuple[str, int]:
     """Content hash and total size of every file below ``folder`` (names are part of the hash)."""
     content_hash, total, _ = hash_files(folder, known)
     return content_hash, total
 
 
+def _known_hash(entry: Any) -> str | None:
+    """The hash a writer recorded: a string, or a RemoteFile's (duck-typed: no import cycle)."""
+    if isinstance(entry, str):
+        return entry
+    recorded = getattr(entry, "content_hash", None)
+    return recorded if isinstance(recorded, str) else None
+
+
 def hash_files(
-    folder: Path, known: Mapping[str, str] | None = None
+    folder: Path, known: Mapping[str, Any] | None = None
 ) -> tuple[str, int, dict[str, int]]:
     """:func:`hash_folder` plus each file's size by relative path, for cheap checks later.
 
     ``known``: hashes of files their writer already computed (a Dataset's shards, hashed by the
-    workers that wrote them). Those files are not read: their recorded hash stands in for their
-    bytes, and whoever reads them checks it (only materializers that do so may give any).
+    workers that wrote them), or RemoteFiles (files not in ``folder`` but at a URL, with their
+    size and hash). Those files are not read: their recorded hash stands in for their bytes,
+    and whoever reads them checks it (only materializers that do so may give any).
     """
+    known = known if isinstance(known, Mapping) else {}  # a save() may return anything else
+    entries: dict[tuple[str, ...], Any] = {parts: None for parts in _content_files(folder)}
+    for name, entry in known.items():
+        size = getattr(entry, "size", None)
+        if isinstance(size, int):  # a RemoteFile: its size stands in for a stat
+            entries[tuple(name.split("/"))] = entry
+    return _hash_entries(
+        sorted(entries.items()),
+        size_of=lambda parts, entry: (
+            entry.size if entry is not None else os.stat(folder.joinpath(*parts)).st_size
+        ),
+        known=known,
+        open_file=lambda parts: open(folder.joinpath(*parts), "rb", buffering=0),
+    )
+
+
+def hash_listing(
+    sizes: Mapping[str, int], known: Mapping[str, Any], read: Callable[[str], bytes]
+) -> tuple[str, int]:
+    """The content hash :func:`hash_files` gives an artifact, from its file listing (``sizes``,
+    as its store recorded them), the hashes its writer recorded (``known``) and ``read`` for
+    the other files: how an artifact is verified where it lies, without downloading it."""
+    entries = sorted((tuple(name.split("/")), None) for name in sizes)
+    content_hash, total, _ = _hash_entries(
+        entries,
+        size_of=lambda parts, _: sizes["/".join(parts)],
+        known=known,
+        open_file=lambda parts: io.BytesIO(read("/".join(parts))),
+    )
+    return content_hash, total
+
+
+def _hash_entries(
+    entries: list[tuple[tuple[str, ...], Any]],
+    *,
+    size_of: Callable[[tuple[str, ...], Any], int],
+    known: Mapping[str, Any],
+    open_file: Callable[[tuple[str, ...]], io.RawIOBase | io.BufferedIOBase],
+) -> tuple[str, int, dict[str, int]]:
     import xxhash
 
     digest = xxhash.xxh3_128()
     total = 0
     sizes: dict[str, int] = {}
     buffer: bytearray | None = None  # for large files only: small ones are read whole
-    known = known if isinstance(known, Mapping) else {}  # a save() may return anything else
-    for parts in _content_files(folder):
+    for parts, entry in entries:
         relative = "/".join(parts)
         name = relative.encode("utf-8")
-        if relative in known:
-            size = os.stat(folder.joinpath(*parts)).st_size
+        recorded = _known_hash(known.get(relative))
+        if recorded is not None:
+            size = size_of(parts, entry)
             digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
-            digest.update(b"known " + known[relative].encode("ascii"))
-            sizes[relative] = size
-            total += size
-            continue
-        with open(folder.joinpath(*parts), "rb", buffering=0) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
-            if size <= _CHUNK:
-                digest.update(handle.read())
-            else:
-                buffer = bytearray(_CHUNK) if buffer is None else buffer
-                view = memoryview(buffer)
-                while read := handle.readinto(buffer):
-                    digest.update(view[:read])
+            digest.update(b"known " + recorded.encode("ascii"))
+        else:
+            with open_file(parts) as handle:
+                data = handle.read(_CHUNK + 1)
+                size = len(data)
+                if size > _CHUNK:
+                    size = size_of(parts, entry)
+                digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
+                digest.update(data)
+                if size > _CHUNK:
+                    buffer = bytearray(_CHUNK) if buffer is None else buffer
+                    view = memoryview(buffer)
+                    while read := handle.readinto(buffer):
+                        digest.update(view[:read])
         sizes[relative] = size
         total += size
     return f"{ALGORITHM}:{digest.hexdigest()}", total, sizes

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import connection_to, gcs_stack
+from conftest import connection_to
 from fake_vertex import FakeVertex
 from zenml_aiplatform.config import VertexOrchestratorConfig
 from zenml_aiplatform.orchestrator import VertexOrchestrator
+from zenml_aiplatform.testing import gcs_stack
 from zenml_aiplatform.vertex import VertexError
 
 from zenml_core.client import Client

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import connection_to, gcs_stack
+from conftest import connection_to
 from fake_vertex import FakeVertex
 from zenml_aiplatform.config import VertexTrainingBackendConfig
+from zenml_aiplatform.testing import gcs_stack
 from zenml_aiplatform.training import VertexTrainingBackend
 
 from zenml_core.errors import PipelineRunFailedError

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from zenml_aiplatform.config import GCSArtifactStoreConfig
-from zenml_core.artifact_stores.base import BaseArtifactStore, Save, StoredArtifact, check_name
+from zenml_core.artifact_stores.base import (
+    BaseArtifactStore,
+    RemoteFile,
+    Save,
+    StoredArtifact,
+    check_name,
+    fetch_remote_files,
+)
 from zenml_core.errors import ArtifactStoreError
 from zenml_core.utils.hashing import hash_files
 
@@ -100,10 +107,22 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
     def exists(self, uri: str) -> bool:
         return self._marker(self._inside(uri)) is not None
 
-    def _upload(self, staged: Path, uri: str, known: Mapping[str, str] | None) -> StoredArtifact:
-        content_hash, size, files = hash_files(staged, known)
+    def _upload(self, staged: Path, uri: str, known: Mapping[str, Any] | None) -> StoredArtifact:
+        """Upload the staged files; files a worker already wrote into the bucket (RemoteFile)
+        are copied there server-side, not through this process."""
+        known = known if isinstance(known, Mapping) else {}
+        remote = {
+            name: entry
+            for name, entry in known.items()
+            if isinstance(entry, RemoteFile) and entry.url.startswith(PROTOCOL)
+        }
+        others = fetch_remote_files(staged, {n: e for n, e in known.items() if n not in remote})
+        content_hash, size, files = hash_files(staged, {**(others or {}), **remote})
         for name in files:
-            self.fs.put_file(str(staged / name), f"{uri}/{name}")
+            if name in remote:
+                self.fs.copy(remote[name].url, f"{uri}/{name}")
+            else:
+                self.fs.put_file(str(staged / name), f"{uri}/{name}")
         return StoredArtifact(uri=uri, size=size, content_hash=content_hash, files=files)
 
     @staticmethod
@@ -162,6 +181,16 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
             if found[name] != expected:
                 return f"its file {name} holds {found[name]} bytes, not {expected}"
         return None
+
+    def file_sizes(self, uri: str) -> dict[str, int] | None:
+        """What the completion marker lists: a Dataset input is read shard by shard from
+        the bucket instead of being downloaded whole."""
+        marker = self._marker(self._inside(uri))
+        listed = marker.get("files") if marker is not None else None
+        return dict(listed) if isinstance(listed, dict) else None
+
+    def scratch_url(self) -> str:
+        return f"{self.root_url}/.tmp"
 
     def local_path(self, uri: str) -> Path:
         """A local copy of the artifact's files, downloaded on first use."""

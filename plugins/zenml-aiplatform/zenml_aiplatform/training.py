@@ -19,6 +19,7 @@ from zenml_aiplatform.config import VertexStepSettings, VertexTrainingBackendCon
 from zenml_aiplatform.vertex import connect, job_state, resource_id, wait_for
 from zenml_core.backends.base import BaseTrainingBackend
 from zenml_core.config.converter import structure
+from zenml_core.config.environment import STEP_IMAGE_ENV
 from zenml_core.errors import one_line
 from zenml_core.execution.context import StepStatus
 from zenml_core.orchestrators.external import outcome_from_record
@@ -69,7 +70,7 @@ class VertexTrainingBackend(BaseTrainingBackend[VertexTrainingBackendConfig]):
             on_training_backend=True,
         )
         arguments = invocation.argv()
-        environment = reference_environment(self.config, stack)
+        environment = {STEP_IMAGE_ENV: image, **reference_environment(self.config, stack)}
         container = {
             "image_uri": image,
             "command": ["python3", "-m", ENTRYPOINT],

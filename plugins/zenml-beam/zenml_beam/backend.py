@@ -4,8 +4,8 @@ pipeline on the DirectRunner (``multi_processing`` mode: ``workers`` processes o
 A batch is a ``Create`` of the shard tasks and a ``Map`` that runs each one; a task that fails
 is recorded beside its result instead of failing the Beam job (whose retries and error would
 name neither the shard nor the user's line), so the step reports the first failing shard in
-shard order, as with every backend. Results come back through files in the step's scratch
-folder, which the workers share with the step.
+shard order, as with every backend. Results come back through files (Beam's file systems: a
+local folder the workers share with the step, or a ``gs://`` prefix for Dataflow's workers).
 
 Project code: the tasks travel as cloudpickle bytes; Beam's worker processes import the shard
 function's module by name, from the folders of the user's project (what is not installed in
@@ -78,22 +78,75 @@ def workers_can_import(folders: Sequence[str]) -> Iterator[None]:
                 os.environ["PYTHONPATH"] = before
 
 
+def _result_file(results: str, index: int) -> str:
+    from apache_beam.io.filesystems import FileSystems
+
+    return str(FileSystems.join(results, f"{index:06d}.pickle"))
+
+
 def run_task_file(element: tuple[int, bytes], results: str) -> None:
-    """Beam worker side: run one pickled shard task, write its result or its error."""
+    """Beam worker side: run one pickled shard task, write its result or its error (read
+    only once the pipeline has finished; a retried bundle writes the same file again)."""
+    from apache_beam.io.filesystems import FileSystems
+
     index, payload = element
     try:
         worker, task = pickle.loads(payload)
         outcome: tuple[str, Any] = ("ok", worker(task))
     except Exception as exc:  # reported by the step, for this shard
         outcome = ("error", exc)
-    target = Path(results) / f"{index:06d}.pickle"
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(pickle.dumps(outcome))
-    partial.replace(target)
+    with FileSystems.create(_result_file(results, index)) as handle:
+        handle.write(pickle.dumps(outcome))
 
 
 class BeamSession(ProcessingSession):
-    """Shard tasks as one Beam pipeline per call."""
+    """Shard tasks as one Beam pipeline per call, on the runner :meth:`pipeline_options`
+    name."""
+
+    def results_location(self) -> str:
+        """A fresh folder for the tasks' results, where the workers can write."""
+        folder = self.scratch_folder() / f"results-{uuid.uuid4().hex}"
+        folder.mkdir()
+        return str(folder)
+
+    def pipeline_options(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def engine(self) -> Any:
+        """``PipelineOptions`` for steps that build their own Beam pipeline."""
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        return PipelineOptions(self.pipeline_options())
+
+    def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
+        if not tasks:
+            return []
+        import apache_beam as beam
+        import cloudpickle
+        from apache_beam.io.filesystems import FileSystems
+
+        results = self.results_location()
+        payloads = [(i, cloudpickle.dumps((worker, task))) for i, task in enumerate(tasks)]
+        folders = project_folders([task.function for task in tasks])
+        with workers_can_import(folders), beam.Pipeline(options=self.engine) as pipeline:
+            _ = (
+                pipeline
+                | "shards" >> beam.Create(payloads, reshuffle=False)
+                | "run" >> beam.Map(run_task_file, results)
+            )
+        outcomes = []
+        for index in range(len(tasks)):
+            with FileSystems.open(_result_file(results, index)) as handle:
+                status, value = pickle.loads(handle.read())
+            if status == "error":
+                raise value
+            outcomes.append(value)
+        return outcomes
+
+
+class DirectRunnerSession(BeamSession):
+    """Beam pipelines on the DirectRunner's worker processes on this machine."""
 
     def __init__(
         self,
@@ -113,42 +166,15 @@ class BeamSession(ProcessingSession):
             *self.config.options,
         ]
 
-    @property
-    def engine(self) -> Any:
-        """``PipelineOptions`` for steps that build their own Beam pipeline."""
-        from apache_beam.options.pipeline_options import PipelineOptions
-
-        return PipelineOptions(self.pipeline_options())
-
-    def run_tasks(self, worker: Callable[[ShardTask], R], tasks: Sequence[ShardTask]) -> list[R]:
-        if not tasks:
-            return []
-        import apache_beam as beam
-        import cloudpickle
-
-        results = self.scratch_folder() / f"results-{uuid.uuid4().hex}"
-        results.mkdir()
-        payloads = [(i, cloudpickle.dumps((worker, task))) for i, task in enumerate(tasks)]
-        folders = project_folders([task.function for task in tasks])
-        with workers_can_import(folders), beam.Pipeline(options=self.engine) as pipeline:
-            _ = (
-                pipeline
-                | "shards" >> beam.Create(payloads, reshuffle=False)
-                | "run" >> beam.Map(run_task_file, str(results))
-            )
-        outcomes = []
-        for index in range(len(tasks)):
-            status, value = pickle.loads((results / f"{index:06d}.pickle").read_bytes())
-            if status == "error":
-                raise value
-            outcomes.append(value)
-        return outcomes
-
 
 class BeamProcessingBackend(BaseProcessingBackend[BeamProcessingBackendConfig]):
     """Runs shard functions as Apache Beam pipelines on the DirectRunner."""
 
     def session(
-        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+        self,
+        *,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        scratch_url: str | None = None,
     ) -> ProcessingSession:
-        return BeamSession(scratch_root, settings, self.config)
+        return DirectRunnerSession(scratch_root, settings, self.config)

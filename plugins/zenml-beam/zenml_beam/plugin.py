@@ -12,5 +12,11 @@ def zenml_register_processing_backends(registry: ComponentRegistrar) -> None:
         implementation="zenml_beam.backend:BeamProcessingBackend",
         config="zenml_beam.backend:BeamProcessingBackendConfig",
         description="Shard work as an Apache Beam pipeline on the DirectRunner.",
-        extras=("ml",),
+    )
+    registry.add(
+        "dataflow",
+        implementation="zenml_beam.dataflow:DataflowProcessingBackend",
+        config="zenml_beam.dataflow:DataflowProcessingBackendConfig",
+        description="Shard work as Apache Beam jobs on Google Cloud Dataflow (runner v2).",
+        extras=("dataflow",),
     )

@@ -146,7 +146,11 @@ class DaskProcessingBackend(BaseProcessingBackend[DaskProcessingBackendConfig]):
         weakref.finalize(self, _disconnect, self._connection)
 
     def session(
-        self, *, scratch_root: Path | None, settings: Mapping[str, Any]
+        self,
+        *,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        scratch_url: str | None = None,
     ) -> ProcessingSession:
         return DaskSession(scratch_root, settings, self)
 

@@ -12,5 +12,4 @@ def zenml_register_processing_backends(registry: ComponentRegistrar) -> None:
         implementation="zenml_dask.backend:DaskProcessingBackend",
         config="zenml_dask.backend:DaskProcessingBackendConfig",
         description="Shard work on a Dask cluster (a scheduler address, or one started per step).",
-        extras=("ml",),
     )

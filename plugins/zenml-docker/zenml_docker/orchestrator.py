@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from zenml_core.config.converter import structure
+from zenml_core.config.environment import STEP_IMAGE_ENV
 from zenml_core.errors import ZenMLError
 from zenml_core.orchestrators.external import ExternalStepOrchestrator, run_folder
 from zenml_docker.config import DockerOrchestratorConfig, DockerStepSettings
@@ -191,7 +192,12 @@ class DockerOrchestrator(ExternalStepOrchestrator[DockerOrchestratorConfig]):
             volumes[host] = {"bind": bind, "mode": mode or "rw"}
         options: dict[str, Any] = {
             "command": command,
-            "environment": {**self.config.environment, **settings.environment, **secrets},
+            "environment": {
+                STEP_IMAGE_ENV: self._image,
+                **self.config.environment,
+                **settings.environment,
+                **secrets,
+            },
             "volumes": volumes,
             "working_dir": str(self.root.resolve()),
             "user": self.config.user or f"{os.getuid()}:{os.getgid()}",

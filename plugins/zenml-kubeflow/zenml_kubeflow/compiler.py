@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zenml_core.config.converter import structure
+from zenml_core.config.environment import STEP_IMAGE_ENV
 from zenml_core.errors import ZenMLError
 from zenml_core.pipelines.spec import PipelineSpec
 from zenml_kubeflow.config import KubeflowStepSettings
@@ -126,7 +127,8 @@ def build_pipeline(
                 task.set_accelerator_limit(settings.gpu_count)
             if settings.retries:
                 task.set_retry(num_retries=settings.retries)
-            for key, value in {**(environment or {}), **settings.environment}.items():
+            variables = {STEP_IMAGE_ENV: image, **(environment or {}), **settings.environment}
+            for key, value in variables.items():
                 task.set_env_variable(key, value)
             if from_secret:
                 from kfp import kubernetes
