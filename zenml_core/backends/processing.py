@@ -168,10 +168,21 @@ class ProcessingSession:
     use the engine directly); everything else is shared.
     """
 
-    def __init__(self, scratch_root: Path | None, settings: Mapping[str, Any]) -> None:
+    # Whether the engine's workers may run on other machines (a Dask scheduler's, Dataflow's):
+    # their result shards then go to the store's scratch URL when it has one.
+    workers_elsewhere = False
+
+    def __init__(
+        self,
+        scratch_root: Path | None,
+        settings: Mapping[str, Any],
+        scratch_url: str | None = None,
+    ) -> None:
         self.settings = dict(settings)  # the step's settings under the backend's flavor
         self._scratch_root = scratch_root
         self._scratch: Path | None = None
+        self._scratch_url = scratch_url
+        self._remote_scratch: str | None = None
 
     @property
     def engine(self) -> Any:
@@ -187,6 +198,11 @@ class ProcessingSession:
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+        if self._remote_scratch is not None:
+            from zenml_core.utils.locations import remove
+
+            remove(self._remote_scratch, recursive=True)
+            self._remote_scratch = None
 
     # -- what steps call -----------------------------------------------------------------------
 
@@ -240,9 +256,14 @@ class ProcessingSession:
         ]
 
     def scratch_location(self) -> str:
-        """Where the engine's workers write result shards: :meth:`scratch_folder`, or a URL
-        for engines whose workers do not share this machine's disk (Dataflow)."""
-        return str(self.scratch_folder())
+        """Where the engine's workers write result shards: :meth:`scratch_folder`, or, when
+        they may be on other machines and the artifact store is elsewhere too, a fresh prefix
+        under the store's scratch URL (removed when the session closes)."""
+        if not (self.workers_elsewhere and self._scratch_url):
+            return str(self.scratch_folder())
+        if self._remote_scratch is None:
+            self._remote_scratch = f"{self._scratch_url}/processing-{uuid.uuid4().hex}"
+        return self._remote_scratch
 
     def scratch_folder(self) -> Path:
         """Where shards are written before the step's outputs take them: inside the artifact

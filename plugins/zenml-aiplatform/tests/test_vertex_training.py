@@ -82,7 +82,8 @@ def test_the_training_step_runs_as_a_custom_job(
     assert {"--on-training-backend", "--record-via-manifest"} <= set(arguments)
     stack_document = json.loads(arguments[arguments.index("--stack-json") + 1])
     assert stack_document["components"]["artifact_store"]["flavor"] == "gcs"
-    assert container.get("env", []) == []  # no secrets in this stack
+    # no secrets in this stack: only the image's own tag, for engines starting workers from it
+    assert container["env"] == [{"name": "ZENML_STEP_IMAGE", "value": container["imageUri"]}]
     # The pipeline went on after the job: fit's output is in GCS and score read it.
     assert vertex.exit_codes == {"worker": 0}
     assert run.status == "completed"

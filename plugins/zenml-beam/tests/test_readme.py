@@ -1,4 +1,5 @@
-"""The README's example runs as written: a step's shards transformed by a Beam pipeline."""
+"""The README's example runs as written: a step's shards transformed by a Beam pipeline, and
+the Dataflow stack registered (nothing is contacted)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,5 @@ def test_the_readme_runs_as_written(tmp_path: Path) -> None:
     assert run_document(readme, root, root=REPOSITORY, available={"beam": {}}) == []
     shown = zenml_output("runs", "show", "latest", "--output", "json", cwd=root)
     assert '"status": "completed"' in shown
+    described = zenml_output("stack", "describe", cwd=root)  # the Dataflow stack, registered
+    assert "dataflow" in described and "europe-west4" in described

@@ -57,6 +57,8 @@ class DataflowProcessingBackendConfig:
 class DataflowSession(BeamSession):
     """Shard tasks as one Dataflow job per call, everything they touch in Cloud Storage."""
 
+    workers_elsewhere = True
+
     def __init__(
         self,
         name: str,
@@ -64,11 +66,9 @@ class DataflowSession(BeamSession):
         settings: Mapping[str, Any],
         config: DataflowProcessingBackendConfig,
     ) -> None:
-        super().__init__(None, settings)
+        super().__init__(None, settings, scratch_url)
         self.name = name
         self.dataflow = config
-        self._scratch_url = scratch_url
-        self._remote_scratch: str | None = None
 
     def _setting(self, key: str) -> Any:
         return self.settings.get(key, getattr(self.dataflow, key))
@@ -83,11 +83,8 @@ class DataflowSession(BeamSession):
         return self._scratch_url
 
     def scratch_location(self) -> str:
-        """A fresh ``gs://`` prefix in the artifact store; removed when the session closes."""
-        if self._remote_scratch is None:
-            base = self._bucket_folder("the shards the workers write")
-            self._remote_scratch = f"{base}/processing-{uuid.uuid4().hex}"
-        return self._remote_scratch
+        self._bucket_folder("the shards the workers write")
+        return super().scratch_location()
 
     def results_location(self) -> str:
         return f"{self.scratch_location()}/results-{uuid.uuid4().hex}"
@@ -128,14 +125,6 @@ class DataflowSession(BeamSession):
         if config.anonymous:
             options.append("--no_auth")
         return [*options, *config.options, *self.settings.get("options", [])]
-
-    def close(self) -> None:
-        if self._remote_scratch is not None:
-            from zenml_core.utils.locations import remove
-
-            remove(self._remote_scratch, recursive=True)
-            self._remote_scratch = None
-        super().close()
 
 
 class DataflowProcessingBackend(BaseProcessingBackend[DataflowProcessingBackendConfig]):

@@ -59,10 +59,14 @@ class DaskSession(ProcessingSession):
         scratch_root: Path | None,
         settings: Mapping[str, Any],
         backend: DaskProcessingBackend,
+        scratch_url: str | None = None,
     ) -> None:
-        super().__init__(scratch_root, settings)
+        super().__init__(scratch_root, settings, scratch_url)
         self.backend = backend
         self.config = backend.config
+        # A scheduler's workers may be on other machines: with an artifact store elsewhere
+        # (gcs), they write result shards into it; a LocalCluster writes on this disk.
+        self.workers_elsewhere = bool(self.config.address)
         self._bundles: tempfile.TemporaryDirectory[str] | None = None
 
     @property
@@ -152,7 +156,7 @@ class DaskProcessingBackend(BaseProcessingBackend[DaskProcessingBackendConfig]):
         settings: Mapping[str, Any],
         scratch_url: str | None = None,
     ) -> ProcessingSession:
-        return DaskSession(scratch_root, settings, self)
+        return DaskSession(scratch_root, settings, self, scratch_url)
 
     def client(self, workers: int) -> Any:
         """The connected client; a local cluster of ``workers`` is started if there is no

@@ -85,7 +85,11 @@ def test_step_resources_retries_and_environment(compiled: tuple[PipelineSpec, di
         int(resources["accelerator"].get("count", resources["accelerator"].get("resourceCount")))
         == 2
     )
-    assert fit["env"] == [{"name": "MODE", "value": "fast"}]
+    image = fit["image"]  # the step's image tag, for engines that start workers from it
+    assert fit["env"] == [
+        {"name": "ZENML_STEP_IMAGE", "value": image},
+        {"name": "MODE", "value": "fast"},
+    ]
     assert document["root"]["dag"]["tasks"]["fit"]["retryPolicy"]["maxRetryCount"] == 3
     assert "resources" not in document["deploymentSpec"]["executors"]["exec-prepare"]["container"]
 
