@@ -133,19 +133,15 @@ def _hash_entries(
         relative = "/".join(parts)
         name = relative.encode("utf-8")
         recorded = _known_hash(known.get(relative))
+        size = size_of(parts, entry)
+        digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
         if recorded is not None:
-            size = size_of(parts, entry)
-            digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
             digest.update(b"known " + recorded.encode("ascii"))
         else:
             with open_file(parts) as handle:
-                data = handle.read(_CHUNK + 1)
-                size = len(data)
-                if size > _CHUNK:
-                    size = size_of(parts, entry)
-                digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
-                digest.update(data)
-                if size > _CHUNK:
+                if size <= _CHUNK:
+                    digest.update(handle.read())
+                else:
                     buffer = bytearray(_CHUNK) if buffer is None else buffer
                     view = memoryview(buffer)
                     while read := handle.readinto(buffer):
