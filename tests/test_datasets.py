@@ -17,7 +17,7 @@ from zenml_core.backends.local import LocalProcessingBackend, LocalProcessingBac
 from zenml_core.dataset import Dataset
 from zenml_core.errors import ArtifactIntegrityError, ArtifactStoreError, PipelineRunFailedError
 from zenml_core.orchestrators.reporting import Reporter
-from zenml_core.pipelines.spec import PipelineSpec
+from zenml_core.pipelines.spec import SPEC_VERSION, PipelineSpec
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 from zenml_core.stack.builder import load_stack
@@ -153,7 +153,8 @@ def test_a_version_1_spec_is_upgraded_when_read() -> None:
                    "config": {}}],
     }  # fmt: skip
     upgraded = PipelineSpec.from_dict(document)
-    assert upgraded.version == 2 and upgraded.steps[0].settings.processing_backend is False
+    assert upgraded.version == SPEC_VERSION  # 3: steps' after= came after processing_backend
+    assert upgraded.steps[0].settings.processing_backend is False and upgraded.steps[0].after == ()
 
 
 def in_step(work: Any, session: Any = None) -> Any:

@@ -23,18 +23,23 @@ def pipeline() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML with pipeline parameters, enable_cache and per-step settings.",
 )
+@click.option(
+    "--stack",
+    "stack_name",
+    metavar="NAME",
+    help="The stack to run on (before the config's stack:, ZENML_STACK and the pipeline's own).",
+)
 @click.pass_obj
-def run_pipeline(context: CLIContext, target: str, config_path: Path | None) -> None:
-    """Run a pipeline on the active stack."""
+def run_pipeline(
+    context: CLIContext, target: str, config_path: Path | None, stack_name: str | None
+) -> None:
+    """Run a pipeline (on the active stack unless chosen otherwise)."""
     from zenml_core.pipelines.config import RunConfig
     from zenml_core.pipelines.loading import load_pipeline
-    from zenml_core.stack.builder import load_stack
 
-    repository = context.repository()
-    repository.make_importable()  # `from steps import ...` works without PYTHONPATH
-    stack = load_stack(repository, plugins=context.plugins)
+    context.repository().make_importable()  # `from steps import ...` works without PYTHONPATH
     config = RunConfig.load(config_path) if config_path else None
-    load_pipeline(target).run(config=config, stack=stack, plugins=context.plugins)
+    load_pipeline(target).run(config=config, stack=stack_name, plugins=context.plugins)
 
 
 @pipeline.command("graph")

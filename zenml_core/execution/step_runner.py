@@ -32,7 +32,7 @@ from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
 from zenml_core.pipelines.spec import StepSpec
 from zenml_core.steps.base import BaseStep
 from zenml_core.steps.context import StepContext, running
-from zenml_core.steps.signature import SINGLE_OUTPUT, UNIONS, runtime_class
+from zenml_core.steps.signature import UNIONS, runtime_class
 from zenml_core.utils.source import load_source
 
 
@@ -53,12 +53,14 @@ def _split_outputs(step: BaseStep, step_spec: StepSpec, value: Any) -> dict[str,
     names = list(step.signature.output_types)
     if not names:
         return {}
-    if step.signature.output_tuple is None:
-        return {SINGLE_OUTPUT: value}
+    several = step.signature.output_tuple
+    if several is None:
+        return {names[0]: value}
     if not isinstance(value, tuple) or len(value) != len(names):
+        got = f"{len(value)} values" if isinstance(value, tuple) else type(value).__name__
         raise StepExecutionError(
-            f"the step must return {step.signature.output_tuple.__name__} "
-            f"({', '.join(names)}), got {type(value).__name__}"
+            f"the step must return {several.__name__} of {len(names)} values "
+            f"({', '.join(names)}), got {got}"
         )
     return dict(zip(names, value, strict=True))
 
@@ -250,15 +252,14 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
     """Find the artifacts the step reads; a skipped outcome if an upstream step did not
     complete (an orchestrator that does not gate on failures, kfp.local, started us anyway)."""
     context = attempt.context
-    metadata = context.stack.metadata_store
     upstream_outputs = {name: context.outputs_of(name) for name in attempt.spec.upstream}
+    for before in attempt.spec.after:
+        if not _upstream_completed(context, before):
+            return _skipped(attempt, f"step {before!r}, which it comes after, did not complete")
     for input_name, wire in attempt.spec.inputs.items():
         artifact = upstream_outputs[wire.step].get(wire.output)
         if artifact is None and not _upstream_completed(context, wire.step):
-            attempt.reason = f"upstream step {wire.step!r} did not complete"
-            attempt.step_run_id = metadata.skip_step(context.run_id, attempt.name, attempt.reason)
-            context.reporter.step(attempt.name, f"skipped ({attempt.reason})")
-            return attempt.outcome(StepStatus.SKIPPED, error=attempt.reason)
+            return _skipped(attempt, f"upstream step {wire.step!r} did not complete")
         if artifact is None:
             raise StepExecutionError(
                 f"input {input_name!r}: step {wire.step!r} has no output {wire.output!r} "
@@ -266,6 +267,16 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
             )
         attempt.inputs[input_name] = artifact
     return None
+
+
+def _skipped(attempt: _Attempt, reason: str) -> StepOutcome:
+    context = attempt.context
+    attempt.reason = reason
+    attempt.step_run_id = context.stack.metadata_store.skip_step(
+        context.run_id, attempt.name, reason
+    )
+    context.reporter.step(attempt.name, f"skipped ({reason})")
+    return attempt.outcome(StepStatus.SKIPPED, error=reason)
 
 
 def _upstream_completed(context: RunContext, step_name: str) -> bool:

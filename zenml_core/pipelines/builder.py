@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -17,7 +17,7 @@ from attrs import frozen
 from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
 from zenml_core.pipelines.spec import InputSpec, OutputSpec, PipelineSpec, StepSettings, StepSpec
-from zenml_core.steps.signature import is_compatible, type_name
+from zenml_core.steps.signature import describe_type, is_compatible, type_name, value_matches
 from zenml_core.utils.source import remember
 
 if TYPE_CHECKING:
@@ -41,27 +41,44 @@ class StepOutput:
         return f"<output {self.output!r} of step {self.step!r}>"
 
 
-class StepOutputs(tuple):  # type: ignore[type-arg]
-    """The handles of a step with several outputs: unpack them or use ``.name``."""
+class StepOutputs:
+    """The handles of a step with several outputs (or none): unpack them (``q, r = divide()``),
+    index them, use ``.name``, or pass them to ``after=``. Not a tuple, so outputs named
+    ``count`` or ``index`` are theirs."""
 
-    _names: tuple[str, ...]
-    _step: str
+    __slots__ = ("_handles", "_step")
 
-    def __new__(cls, step: str, handles: dict[str, StepOutput]) -> StepOutputs:
-        instance = super().__new__(cls, handles.values())
-        instance._names = tuple(handles)
-        instance._step = step
-        return instance
+    def __init__(self, step: str, handles: dict[str, StepOutput]) -> None:
+        self._step = step
+        self._handles = handles
+
+    @property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(self._handles)
+
+    def __iter__(self) -> Iterator[StepOutput]:
+        return iter(self._handles.values())
+
+    def __len__(self) -> int:
+        return len(self._handles)
+
+    def __getitem__(self, key: int | str) -> StepOutput:
+        if isinstance(key, str):
+            return self.__getattr__(key)
+        return list(self._handles.values())[key]
 
     def __getattr__(self, name: str) -> StepOutput:
         if name.startswith("_"):
             raise AttributeError(name)
         try:
-            return self[self._names.index(name)]  # type: ignore[no-any-return]
-        except ValueError:
+            return self._handles[name]
+        except KeyError:
             raise PipelineDefinitionError(
                 f"step {self._step!r} has no output {name!r} (outputs: {', '.join(self._names)})"
             ) from None
+
+    def __repr__(self) -> str:
+        return f"<outputs {', '.join(self._names)} of step {self._step!r}>"
 
 
 def current_builder(step: BaseStep) -> PipelineBuilder:
@@ -116,8 +133,53 @@ class PipelineBuilder:
             number += 1
         return f"{base}_{number}"
 
+    def _invocation_name(self, step: BaseStep, given: Any) -> str:
+        """``id=`` names this call (unique, or an error naming both calls); else the step's
+        name, numbered from the second call on."""
+        if given is None:
+            return check_length("step", self._unique_name(step.name))
+        if not isinstance(given, str):
+            raise PipelineDefinitionError(
+                f"step {step.name!r}: id= must be a string, got {type(given).__name__}"
+            )
+        for other in self.steps:
+            if other.name == given:
+                raise PipelineDefinitionError(
+                    f"step id {given!r} is used twice: by a call of {other.source} and by a "
+                    f"call of {step.source}; give each call its own id"
+                )
+        return check_length("step", given)
+
+    def _after(self, name: str, given: Any) -> tuple[str, ...]:
+        """The steps ``after=`` names: calls' outputs, ids (strings) or steps, one or a list."""
+        items = given if isinstance(given, list | tuple) else [given]
+        known = {step.name for step in self.steps}
+        found: list[str] = []
+        for item in items:
+            if isinstance(item, StepOutput):
+                before = item.step
+            elif isinstance(item, StepOutputs):
+                before = item._step
+            elif isinstance(item, str) or callable(getattr(item, "entrypoint", None)):
+                before = item if isinstance(item, str) else item.name  # an id, or a step
+                if before not in known:
+                    raise PipelineDefinitionError(
+                        f"step {name!r}: after= names {before!r}, which is not a step called "
+                        f"before it in this pipeline (steps so far: {', '.join(known) or 'none'})"
+                    )
+            else:
+                raise PipelineDefinitionError(
+                    f"step {name!r}: after= takes a step's output, a step or a step id, got "
+                    f"{type(item).__name__}"
+                )
+            if before not in found:
+                found.append(before)
+        return tuple(found)
+
     def add(self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        name = check_length("step", self._unique_name(step.name))
+        after = kwargs.pop("after", None)
+        name = self._invocation_name(step, kwargs.pop("id", None))
+        after_steps = self._after(name, after) if after is not None else ()
         signature = step.signature
         try:
             bound = signature.parameters.bind(*args, **kwargs)
@@ -158,7 +220,17 @@ class PipelineBuilder:
                     f"(parameters: {known})"
                 )
             parameters[key] = value
-        parameters = {key: check_parameter(name, key, value) for key, value in parameters.items()}
+        checked = {}
+        for key, value in parameters.items():
+            checked[key] = check_parameter(name, key, value)
+            expected = signature.input_types[key]
+            if not value_matches(value, expected):
+                given_by = "the configuration" if key in overrides else "the call"
+                raise PipelineDefinitionError(
+                    f"step {name!r}: parameter {key!r} is declared {describe_type(expected)}, "
+                    f"but {given_by} gives {value!r} ({type(value).__name__})"
+                )
+        parameters = checked
         plugin_settings = dict(step.settings)
         backends = {
             "training_backend": plugin_settings.pop("training_backend", step.USES_TRAINING_BACKEND),
@@ -184,6 +256,7 @@ class PipelineBuilder:
                 **backends,
             ),
             config=check_parameter(name, "parameters", step.config),
+            after=after_steps,
         )
         remember(spec.source, step.loadable)
         self.steps.append(spec)
@@ -191,9 +264,9 @@ class PipelineBuilder:
             output: StepOutput(step=name, output=output, annotation=annotation)
             for output, annotation in signature.output_types.items()
         }
-        if signature.output_tuple is not None:
-            return StepOutputs(name, handles)
-        return next(iter(handles.values()), None)
+        if signature.output_tuple is not None or not handles:
+            return StepOutputs(name, handles)  # none at all: still a handle for after=
+        return next(iter(handles.values()))
 
     def _enable_cache(self, name: str, step: BaseStep) -> bool:
         value = self.step_overrides.get(name, {}).get("enable_cache", step.enable_cache)

@@ -29,6 +29,7 @@ class RunConfig:
     parameters: dict[str, Any] = field(factory=dict)
     enable_cache: bool | None = None
     steps: dict[str, StepRunConfig] = field(factory=dict)
+    stack: str | None = None  # the stack to run on (see Pipeline.stack_name for precedence)
 
     @classmethod
     def load(cls, path: Path) -> RunConfig:

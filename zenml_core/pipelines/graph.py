@@ -13,10 +13,16 @@ def _edges(spec: PipelineSpec) -> list[tuple[str, str, str]]:
     ]
 
 
+def _order_edges(spec: PipelineSpec) -> list[tuple[str, str]]:
+    """``after=`` orderings: no data flows along them."""
+    return [(before, step.name) for step in spec.steps for before in step.after]
+
+
 def to_mermaid(spec: PipelineSpec) -> str:
     lines = ["flowchart TD"]
     lines += [f'    {step.name}["{step.name}"]' for step in spec.steps]
     lines += [f"    {source} -->|{label}| {target}" for source, target, label in _edges(spec)]
+    lines += [f"    {source} -.->|after| {target}" for source, target in _order_edges(spec)]
     return "\n".join(lines)
 
 
@@ -25,6 +31,10 @@ def to_dot(spec: PipelineSpec) -> str:
     lines += [f'    "{step.name}";' for step in spec.steps]
     lines += [
         f'    "{source}" -> "{target}" [label="{label}"];' for source, target, label in _edges(spec)
+    ]
+    lines += [
+        f'    "{source}" -> "{target}" [label="after", style=dashed];'
+        for source, target in _order_edges(spec)
     ]
     lines.append("}")
     return "\n".join(lines)

@@ -34,13 +34,19 @@ class Pipeline:
     """A pipeline function plus its options; call it to run it."""
 
     def __init__(
-        self, function: Callable[..., Any], *, name: str | None = None, enable_cache: bool = True
+        self,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        enable_cache: bool = True,
+        stack: str | None = None,
     ) -> None:
         from zenml_core.naming import check_length
 
         self.function = function
         self.name = check_length("pipeline", name or function.__name__)
         self.enable_cache = enable_cache
+        self.stack = stack  # the stack this pipeline runs on unless the run says otherwise
         functools.update_wrapper(self, function)
 
     def _bind(self, parameters: dict[str, Any], *, given_by: str) -> dict[str, Any]:
@@ -56,7 +62,7 @@ class Pipeline:
         """Parameters must fit the pipeline function's annotations before anything runs."""
         import typing
 
-        from zenml_core.steps.signature import value_matches
+        from zenml_core.steps.signature import describe_type, value_matches
 
         try:
             hints = typing.get_type_hints(self.function)
@@ -64,11 +70,9 @@ class Pipeline:
             return
         for name, value in parameters.items():
             if name in hints and not value_matches(value, hints[name]):
-                hint = hints[name]
-                shown = hint.__name__ if isinstance(hint, type) else str(hint)
                 raise PipelineDefinitionError(
                     f"pipeline {self.name!r}: parameter {name!r} is declared "
-                    f"{shown.replace('typing.', '')}, but {given_by} gives {value!r} "
+                    f"{describe_type(hints[name])}, but {given_by} gives {value!r} "
                     f"({type(value).__name__})"
                 )
 
@@ -106,12 +110,12 @@ class Pipeline:
         self,
         *,
         config: RunConfig | None = None,
-        stack: Stack | None = None,
+        stack: Stack | str | None = None,
         plugins: PluginManager | None = None,
         reporter: Reporter | None = None,
         **parameters: Any,
     ) -> PipelineRun:
-        """Compile and run on ``stack`` (default: the repository's active stack)."""
+        """Compile and run on ``stack`` (a Stack, or a stack's name: see :meth:`stack_name`)."""
         from zenml_core.pipelines.import_guard import refuse_run_while_importing
         from zenml_core.pipelines.run import run
 
@@ -125,15 +129,25 @@ class Pipeline:
         from zenml_core.errors import RepositoryError
 
         repository: Repository | None
-        if stack is None:
+        if stack is None or isinstance(stack, str):
             repository = Repository.find()
-            stack = load_stack(repository, plugins=plugins)
+            stack = load_stack(repository, name=self.stack_name(stack, config), plugins=plugins)
         else:
             try:  # only to record the git commit
                 repository = Repository.find()
             except RepositoryError:
                 repository = None
         return run(spec, stack=stack, plugins=plugins, repository=repository, reporter=reporter)
+
+    def stack_name(self, given: str | None, config: RunConfig | None) -> str | None:
+        """Which stack a run uses: the call's (or ``--stack``), the run config's,
+        ``$ZENML_STACK``, the decorator's, else (None) the repository's active stack."""
+        import os
+
+        from zenml_core.config.environment import STACK_ENV
+
+        configured = config.stack if config is not None else None
+        return given or configured or os.environ.get(STACK_ENV) or self.stack
 
     def __call__(self, **parameters: Any) -> PipelineRun:
         """Run on the active stack with these pipeline parameters."""
@@ -149,7 +163,7 @@ def pipeline(function: Callable[..., Any], /) -> Pipeline: ...
 
 @overload
 def pipeline(
-    *, name: str | None = None, enable_cache: bool = True
+    *, name: str | None = None, enable_cache: bool = True, stack: str | None = None
 ) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
@@ -159,10 +173,12 @@ def pipeline(
     *,
     name: str | None = None,
     enable_cache: bool = True,
+    stack: str | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
-    """Turn a function that calls steps into a pipeline: ``@pipeline`` or ``@pipeline(...)``."""
+    """Turn a function that calls steps into a pipeline: ``@pipeline`` or ``@pipeline(...)``;
+    ``stack`` names the stack it runs on (a run's own choice comes first)."""
 
     def decorate(function: Callable[..., Any]) -> Pipeline:
-        return Pipeline(function, name=name, enable_cache=enable_cache)
+        return Pipeline(function, name=name, enable_cache=enable_cache, stack=stack)
 
     return decorate(function) if function is not None else decorate

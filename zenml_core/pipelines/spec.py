@@ -22,13 +22,14 @@ from attrs import field, frozen
 from zenml_core.config.converter import structure, unstructure
 from zenml_core.errors import PipelineDefinitionError
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
 
 
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """A spec document of an earlier version, as this version reads it (old runs stay
     showable, rebuildable and resumable). Version 2 added the ``processing_backend`` step
-    setting, false when absent."""
+    setting, false when absent; version 3 the steps' ``after`` (steps they follow without
+    reading their outputs), empty when absent."""
     return {**data, "version": SPEC_VERSION}
 
 
@@ -67,6 +68,7 @@ class StepSpec:
     outputs: dict[str, OutputSpec] = field(factory=dict)
     settings: StepSettings = field(factory=StepSettings)
     config: dict[str, Any] = field(factory=dict)  # a step class's parameters object
+    after: tuple[str, ...] = ()  # steps this one follows without reading their outputs
 
     @property
     def recorded_parameters(self) -> dict[str, Any]:
@@ -75,8 +77,9 @@ class StepSpec:
 
     @property
     def upstream(self) -> list[str]:
-        """Names of the steps whose outputs this step reads."""
-        return sorted({wire.step for wire in self.inputs.values()})
+        """Names of the steps this step waits for: those whose outputs it reads, and those it
+        comes ``after``. Every orchestrator orders steps by this."""
+        return sorted({wire.step for wire in self.inputs.values()} | set(self.after))
 
 
 @frozen
@@ -170,5 +173,12 @@ def check_graph(spec: PipelineSpec) -> None:
                 raise PipelineDefinitionError(
                     f"step {step.name!r}: input {input_name!r} reads output {wire.output!r} "
                     f"that step {wire.step!r} does not have ({', '.join(upstream.outputs)})"
+                )
+        for before in step.after:
+            if before not in seen:
+                later = any(other.name == before for other in spec.steps)
+                problem = "which comes later: the steps form a cycle" if later else "unknown"
+                raise PipelineDefinitionError(
+                    f"step {step.name!r}: after= names step {before!r}, {problem}"
                 )
         seen[step.name] = step

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
@@ -69,8 +69,15 @@ def step_context() -> StepContext:
     return context
 
 
-def log_metadata(**values: Any) -> None:
-    """Record JSON values with the running step (later calls update earlier keys)."""
+def log_metadata(metadata: Mapping[str, Any] | None = None, **values: Any) -> None:
+    """Record JSON values with the running step (later calls update earlier keys), given as
+    keywords or, as ZenML users write it, as ``log_metadata(metadata={...})``."""
+    if metadata is not None:
+        if not isinstance(metadata, Mapping):
+            raise StepContextError(
+                f"log_metadata(metadata=...) takes a dict of values, got {type(metadata).__name__}"
+            )
+        values = {**metadata, **values}
     context = step_context()
     for key, value in values.items():
         try:

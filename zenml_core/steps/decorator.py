@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
 from zenml_core.steps.base import BaseStep
-from zenml_core.steps.signature import StepSignature, read_signature
+from zenml_core.steps.signature import StepSignature, check_reserved, read_signature
 
 
 class FunctionStep(BaseStep):
@@ -17,6 +18,8 @@ class FunctionStep(BaseStep):
         super().__init__(**options)
         self.function = function
         functools.update_wrapper(self, function)
+        # Refused as the step is defined, not when a pipeline first calls it.
+        check_reserved(self.name, list(inspect.signature(function).parameters))
 
     @property
     def name(self) -> str:

@@ -1,14 +1,16 @@
 """Reading a step's typed signature: its inputs (artifacts or parameters) and named outputs.
 
-Outputs: a step returning one value has one output named ``output``. To return several, annotate
-the return type with a ``typing.NamedTuple``; each field is an output of that name and type::
+Outputs: a step returning one value has one output named ``output``, or the name it is given
+with ``Annotated[int, "quotient"]``. A step returns several with a fixed-arity tuple, each item
+named by its ``Annotated`` name or ``output_0``, ``output_1``, ... (``tuple[int, ...]`` stays one
+output), or with a ``typing.NamedTuple``, each field an output of that name and type::
+
+    @step
+    def divide(a: int, b: int) -> tuple[Annotated[int, "quotient"], Annotated[int, "rest"]]: ...
 
     class Split(NamedTuple):
         train: pd.DataFrame
         test: pd.DataFrame
-
-    @step
-    def split(data: pd.DataFrame) -> Split: ...
 
 A step annotated ``-> None`` has no outputs.
 """
@@ -26,6 +28,8 @@ from attrs import frozen
 from zenml_core.errors import StepDefinitionError
 
 SINGLE_OUTPUT = "output"
+# Keywords of a step call that the framework takes (``step(x, after=other, id="name")``).
+RESERVED_KEYWORDS = ("after", "id")
 UNIONS = (typing.Union, types.UnionType)
 
 
@@ -36,7 +40,7 @@ class StepSignature:
     parameters: inspect.Signature
     input_types: dict[str, Any]
     output_types: dict[str, Any]
-    output_tuple: type | None  # the NamedTuple class for several outputs
+    output_tuple: type | None  # several outputs: the NamedTuple class, or tuple
 
 
 def _is_named_tuple(annotation: Any) -> bool:
@@ -47,6 +51,53 @@ def _is_named_tuple(annotation: Any) -> bool:
     )
 
 
+def _annotated_name(annotation: Any, *, step_name: str) -> tuple[Any, str | None]:
+    """``Annotated[T, "name"]`` -> (T, "name"); anything else -> (it, None)."""
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return annotation, None
+    base, *extras = typing.get_args(annotation)
+    names = [extra for extra in extras if isinstance(extra, str)]
+    if len(names) > 1:
+        raise StepDefinitionError(
+            f"step {step_name!r}: output annotation {annotation!r} gives several names; give one"
+        )
+    return base, names[0] if names else None
+
+
+def _read_outputs(returned: Any, *, step_name: str) -> tuple[dict[str, Any], type | None]:
+    """The outputs a return annotation declares (name -> type), and the class of a value that
+    carries several (None for one)."""
+    if returned is type(None):
+        return {}, None
+    if _is_named_tuple(returned):
+        field_types = typing.get_type_hints(returned)
+        return {name: field_types.get(name, Any) for name in returned._fields}, returned
+    items = typing.get_args(returned)
+    if typing.get_origin(returned) is tuple and items and Ellipsis not in items:
+        outputs: dict[str, Any] = {}
+        for index, item in enumerate(items):
+            base, name = _annotated_name(item, step_name=step_name)
+            name = name or f"{SINGLE_OUTPUT}_{index}"
+            if name in outputs:
+                raise StepDefinitionError(
+                    f"step {step_name!r}: two outputs are named {name!r}; name each one once"
+                )
+            outputs[name] = base
+        return outputs, tuple
+    base, name = _annotated_name(returned, step_name=step_name)
+    return {name or SINGLE_OUTPUT: base}, None
+
+
+def check_reserved(step_name: str, names: list[str]) -> None:
+    """Step inputs may not use the keywords a step call reserves."""
+    for name in names:
+        if name in RESERVED_KEYWORDS:
+            raise StepDefinitionError(
+                f"step {step_name!r}: an input cannot be named {name!r} (a step call takes "
+                f"{name}= itself); rename it"
+            )
+
+
 def read_signature(
     function: Callable[..., Any], *, step_name: str, skip_self: bool
 ) -> StepSignature:
@@ -55,6 +106,7 @@ def read_signature(
     parameters = list(signature.parameters.values())
     if skip_self:
         parameters = parameters[1:]
+    check_reserved(step_name, [parameter.name for parameter in parameters])
     for parameter in parameters:
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             raise StepDefinitionError(
@@ -62,23 +114,14 @@ def read_signature(
             )
     try:
         hints = typing.get_type_hints(function)
+        returned = typing.get_type_hints(function, include_extras=True).get("return", Any)
     except NameError as exc:
         raise StepDefinitionError(
             f"step {step_name!r}: cannot resolve a type annotation ({exc}); import that name "
             "at module level of the step's file"
         ) from None
     input_types = {p.name: hints.get(p.name, Any) for p in parameters}
-    output_tuple = None
-    if "return" not in hints:
-        output_types: dict[str, Any] = {SINGLE_OUTPUT: Any}
-    elif hints["return"] is type(None):
-        output_types = {}
-    elif _is_named_tuple(hints["return"]):
-        output_tuple = hints["return"]
-        field_types = typing.get_type_hints(output_tuple)
-        output_types = {name: field_types.get(name, Any) for name in output_tuple._fields}
-    else:
-        output_types = {SINGLE_OUTPUT: hints["return"]}
+    output_types, output_tuple = _read_outputs(returned, step_name=step_name)
     return StepSignature(
         parameters=signature.replace(parameters=parameters),
         input_types=input_types,
@@ -104,6 +147,12 @@ def runtime_class(annotation: Any) -> type | None:
     if origin in UNIONS:  # ``DataFrame | Dataset``: no single class to check
         return None
     return origin if isinstance(origin, type) and origin is not object else None
+
+
+def describe_type(annotation: Any) -> str:
+    """``int``, ``list[int]``, ``int | None``: an annotation as a user wrote it."""
+    shown = annotation.__name__ if isinstance(annotation, type) else str(annotation)
+    return shown.replace("typing.", "")
 
 
 def value_matches(value: Any, annotation: Any) -> bool:

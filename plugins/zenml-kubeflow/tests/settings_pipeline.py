@@ -26,3 +26,16 @@ def report(total: int, values: list[int]) -> str:
 def configured(count: int = 3) -> None:
     values = prepare(count=count)
     report(fit(values), values)
+
+
+@step
+def notify(message: str = "done") -> None:
+    print(message)
+
+
+@pipeline
+def ordered() -> None:
+    """``notify`` reads nothing from ``fit`` but must wait for it: ``after=``."""
+    values = prepare()
+    trained = fit(values)
+    notify(after=trained)

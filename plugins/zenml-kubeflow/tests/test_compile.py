@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from settings_pipeline import configured
+from settings_pipeline import configured, ordered
 from zenml_kubeflow.compiler import compile_to_yaml
 
 from zenml_core.errors import ZenMLError
@@ -216,3 +216,11 @@ def test_secret_variables_come_from_a_kubernetes_secret_by_name_only() -> None:
         assert [e.get("secretName") or e.get("secretNameParameter") for e in entries] != []
         keys = {m["secretKey"]: m["envVar"] for e in entries for m in e["keyToEnv"]}
         assert keys == {name: name for name in variables}
+
+
+def test_after_becomes_a_task_dependency() -> None:
+    spec = ordered.compile(plugins=create_plugin_manager(autoload=False))
+    text = compile_to_yaml(spec, image="zenml-steps:abc", stack_document=STACK, python_path=["/p"])
+    tasks = yaml.safe_load(text)["root"]["dag"]["tasks"]
+    assert tasks["notify"]["dependentTasks"] == ["fit"]
+    assert sorted(tasks["fit"]["dependentTasks"]) == ["prepare"]

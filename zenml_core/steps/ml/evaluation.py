@@ -24,7 +24,7 @@ class EvaluatorStep(BaseStep):
 
     def entrypoint(self, model: Any, test: pd.DataFrame) -> dict[str, float]:
         metrics = self.evaluate(model, test)
-        log_metadata(**metrics)
+        log_metadata(metadata=metrics)
         return metrics
 
     def evaluate(self, model: Any, test: pd.DataFrame) -> dict[str, float]:

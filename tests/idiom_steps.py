@@ -1,0 +1,71 @@
+"""Steps written the way ZenML users write them (see test_idioms.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, NamedTuple
+
+from zenml_core import log_metadata, pipeline, step
+
+
+@step
+def divide(a: int = 7, b: int = 2) -> tuple[Annotated[int, "quotient"], Annotated[int, "rest"]]:
+    return a // b, a % b
+
+
+@step
+def answer() -> Annotated[int, "answer"]:
+    return 42
+
+
+@step
+def pair() -> tuple[int, str]:
+    return 1, "x"
+
+
+@step
+def many() -> tuple[int, ...]:
+    return (1, 2, 3)
+
+
+class Tally(NamedTuple):
+    count: int
+    index: int
+
+
+@step
+def tally() -> Tally:
+    return Tally(3, 4)
+
+
+@step
+def add(x: int, y: int) -> int:
+    log_metadata(metadata={"x": x, "y": y})
+    return x + y
+
+
+@pipeline
+def idioms() -> None:
+    quotient, rest = divide()
+    counted = tally()
+    number, _ = pair()
+    add(add(quotient, rest), add(counted.count, counted.index))
+    add(answer(), number)
+    many()
+
+
+@step
+def write_marker(path: str, text: str, delay: float = 0.0) -> None:
+    import time
+
+    time.sleep(delay)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
+@pipeline
+def ordered(path: str) -> None:
+    """``reader`` reads what the writers wrote to a file, not their outputs: after= orders it."""
+    slow = write_marker(path, "slow", delay=0.5, id="slow_writer")
+    fast = write_marker(path, "fast", id="fast_writer")
+    write_marker(path, "last", id="reader", after=[slow, "fast_writer"])
+    _ = fast

@@ -1,0 +1,246 @@
+"""ZenML's everyday idioms, spelled as ZenML users write them: output names, tuples,
+top-level imports, log_metadata(metadata=...), parameter types, ordering and ids."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import idiom_steps
+import pytest
+from attrs import evolve
+
+from zenml_core import Client, pipeline
+from zenml_core.errors import (
+    PipelineDefinitionError,
+    PipelineRunFailedError,
+    StepDefinitionError,
+    StepExecutionError,
+)
+from zenml_core.orchestrators.local import LocalOrchestrator, LocalOrchestratorConfig
+from zenml_core.orchestrators.reporting import Reporter
+from zenml_core.pipelines.config import RunConfig, StepRunConfig
+from zenml_core.pipelines.spec import PipelineSpec
+from zenml_core.plugin.manager import PluginManager
+from zenml_core.repository import Repository
+from zenml_core.stack.builder import load_stack
+
+
+def quiet() -> Reporter:
+    return Reporter(io.StringIO())
+
+
+def test_annotated_names_and_tuples_give_named_outputs_that_unpack(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    spec = idiom_steps.idioms.compile(plugins=plugins)
+    assert list(spec.step("divide").outputs) == ["quotient", "rest"]
+    assert list(spec.step("answer").outputs) == ["answer"]
+    assert list(spec.step("pair").outputs) == ["output_0", "output_1"]
+    assert list(spec.step("many").outputs) == ["output"]  # tuple[int, ...]: one output
+    assert list(spec.step("tally").outputs) == ["count", "index"]
+    assert {k: (w.step, w.output) for k, w in spec.step("add_2").inputs.items()} == {
+        "x": ("tally", "count"), "y": ("tally", "index"),
+    }  # fmt: skip
+    run = idiom_steps.idioms.run(plugins=plugins, reporter=quiet())
+    assert run.steps["divide"].outputs["quotient"].load() == 3
+    assert run.steps["divide"].outputs["rest"].load() == 1
+    assert run.steps["add"].output.load() == 4
+    assert run.steps["add_2"].output.load() == 7  # Tally's count and index fields
+    assert run.steps["add_3"].output.load() == 11
+    assert run.steps["add_4"].output.load() == 43
+    assert run.steps["many"].output.load() == (1, 2, 3)
+
+
+def test_a_step_returning_the_wrong_number_of_values_names_them(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    from zenml_core import pipeline, step
+
+    @step
+    def short() -> tuple[Annotated[int, "a"], Annotated[int, "b"]]:
+        return (1,)  # type: ignore[return-value]
+
+    @pipeline
+    def broken() -> None:
+        short()
+
+    with pytest.raises(Exception, match=r"must return tuple of 2 values \(a, b\), got 1 values"):
+        broken.run(plugins=plugins, reporter=quiet())
+    assert issubclass(StepExecutionError, Exception)
+
+
+def test_two_outputs_with_one_name_are_refused(plugins: PluginManager) -> None:
+    from zenml_core import pipeline, step
+
+    @step
+    def twice() -> tuple[Annotated[int, "q"], Annotated[int, "q"]]:
+        return 1, 2
+
+    @pipeline
+    def twin() -> None:
+        twice()
+
+    with pytest.raises(StepDefinitionError, match="step 'twice': two outputs are named 'q'"):
+        twin.compile(plugins=plugins)
+
+
+def test_log_metadata_takes_zenml_s_metadata_keyword(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    run = idiom_steps.idioms.run(plugins=plugins, reporter=quiet())
+    assert run.steps["add"].metadata == {"x": 3, "y": 1}
+
+
+def test_the_names_a_pipeline_author_needs_import_from_the_package_lazily() -> None:
+    code = (
+        "import sys, zenml_core\n"
+        "heavy = [m for m in ('zenml_core.pipelines', 'zenml_core.client') if m in sys.modules]\n"
+        "assert heavy == [], heavy\n"
+        "from zenml_core import step, pipeline, Client, log_metadata, step_context, Dataset\n"
+        "from zenml_core import BaseStep, SimplePipeline\n"
+        "from zenml_core.steps.ml import SplitStep, StandardScalerStep, CSVDatasetImporter\n"
+        "print(step.__module__, pipeline.__module__, Client.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    import zenml_core
+
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        zenml_core.nope  # noqa: B018
+
+
+def test_after_orders_steps_without_data_on_the_local_orchestrator(
+    repo: Repository, plugins: PluginManager, tmp_path: Path
+) -> None:
+    from zenml_core.pipelines.graph import to_mermaid
+
+    marker = tmp_path / "marker.txt"
+    spec = idiom_steps.ordered.compile(plugins=plugins, path=str(marker))
+    assert [s.name for s in spec.steps] == ["slow_writer", "fast_writer", "reader"]
+    assert spec.step("reader").after == ("slow_writer", "fast_writer")
+    assert spec.step("reader").upstream == ["fast_writer", "slow_writer"]
+    assert "slow_writer -.->|after| reader" in to_mermaid(spec)
+    assert PipelineSpec.from_json(spec.to_json()) == spec
+    stack = evolve(
+        load_stack(repo, plugins=plugins, environ={}),
+        orchestrator=LocalOrchestrator(
+            name="parallel", config=LocalOrchestratorConfig(workers=3), flavor="local"
+        ),
+    )
+    run = idiom_steps.ordered.run(stack=stack, plugins=plugins, reporter=quiet(), path=str(marker))
+    assert run.status == "completed"
+    assert marker.read_text().splitlines()[-1] == "last"  # the slow writer ran in parallel first
+
+
+def test_a_step_after_a_failed_step_is_skipped_with_the_reason(
+    repo: Repository, plugins: PluginManager, tmp_path: Path
+) -> None:
+    from zenml_core import pipeline, step
+
+    @step
+    def boom() -> None:
+        raise ValueError("boom")
+
+    @pipeline
+    def chain() -> None:
+        first = boom()
+        idiom_steps.write_marker(str(tmp_path / "m"), "x", after=first)
+
+    with pytest.raises(PipelineRunFailedError) as failed:
+        chain.run(plugins=plugins, reporter=quiet())
+    assert failed.value.run.steps["write_marker"].status == "skipped"
+    assert not (tmp_path / "m").exists()
+
+
+def test_ids_name_calls_and_duplicates_and_reserved_names_are_refused(
+    plugins: PluginManager,
+) -> None:
+    from zenml_core import pipeline, step
+
+    @pipeline
+    def twice() -> None:
+        idiom_steps.answer(id="first")
+        idiom_steps.answer(id="first")
+
+    with pytest.raises(PipelineDefinitionError, match="step id 'first' is used twice"):
+        twice.compile(plugins=plugins)
+
+    @pipeline
+    def unknown() -> None:
+        idiom_steps.answer(after="nowhere")
+
+    with pytest.raises(PipelineDefinitionError, match="after= names 'nowhere', which is not"):
+        unknown.compile(plugins=plugins)
+    with pytest.raises(StepDefinitionError, match="an input cannot be named 'after'"):
+
+        @step
+        def clash(after: int) -> int:
+            return after
+
+
+def test_step_parameters_of_the_wrong_type_are_refused_before_anything_runs(
+    plugins: PluginManager,
+) -> None:
+    @pipeline
+    def wrong() -> None:
+        idiom_steps.divide(a="7")
+
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"step 'divide': parameter 'a' is declared int, but the call gives '7' \(str\)",
+    ):
+        wrong.compile(plugins=plugins)
+
+    @pipeline
+    def configured() -> None:
+        idiom_steps.divide()
+
+    config = RunConfig(steps={"divide": StepRunConfig(parameters={"b": [2]})})
+    with pytest.raises(PipelineDefinitionError, match="but the configuration gives"):
+        configured.compile(plugins=plugins, config=config)
+
+
+def _stacks_named(repo: Repository, *names: str) -> None:
+    """Stacks ``names``, each the default stack with an orchestrator of that name."""
+    from zenml_core.config.models import ComponentConfig, StackConfig
+    from zenml_core.stack.component import ComponentKind
+
+    config = repo.load_config()
+    for name in names:
+        config = config.with_component(
+            ComponentKind.ORCHESTRATOR, name, ComponentConfig("local", {"workers": 1})
+        ).with_stack(name, StackConfig("default", "default", name))
+    repo.save_config(config)
+
+
+def test_a_stack_per_pipeline_and_its_precedence(
+    repo: Repository, plugins: PluginManager, monkeypatch: pytest.MonkeyPatch, cli: Any
+) -> None:
+    _stacks_named(repo, "decorated", "environment", "configured", "called")
+    on_own = pipeline(stack="decorated")(idiom_steps.idioms.function)
+    runs = idiom_steps.idioms  # the same steps; each run says which stack it was on
+
+    def stack_of(run: Any) -> str:
+        return str(run.record.stack_name)
+
+    assert on_own.stack_name(None, None) == "decorated"
+    monkeypatch.setenv("ZENML_STACK", "environment")
+    assert on_own.stack_name(None, None) == "environment"
+    config = RunConfig(stack="configured")
+    assert on_own.stack_name(None, config) == "configured"
+    assert on_own.stack_name("called", config) == "called"
+    monkeypatch.delenv("ZENML_STACK")
+    assert stack_of(on_own.run(plugins=plugins, reporter=quiet())) == "decorated"
+    assert stack_of(runs.run(plugins=plugins, reporter=quiet(), stack="called")) == "called"
+    assert runs.stack_name(None, None) is None  # no choice: the active stack
+    (repo.root / "flow.py").write_text("from idiom_steps import idioms\n", encoding="utf-8")
+    (repo.root / "run.yaml").write_text("stack: configured\n", encoding="utf-8")
+    monkeypatch.chdir(repo.root)
+    cli("pipeline", "run", "flow.py:idioms", "--config", "run.yaml")
+    cli("pipeline", "run", "flow.py:idioms", "--config", "run.yaml", "--stack", "called")
+    latest = sorted(Client(plugins=plugins).runs(), key=lambda r: r.record.started_at)[-2:]
+    assert [stack_of(r) for r in latest] == ["configured", "called"]
