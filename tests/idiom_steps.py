@@ -69,3 +69,31 @@ def ordered(path: str) -> None:
     fast = write_marker(path, "fast", id="fast_writer")
     write_marker(path, "last", id="reader", after=[slow, "fast_writer"])
     _ = fast
+
+
+@pipeline
+def halving(a: int = 8) -> int:
+    quotient, _ = divide(a=a, b=2)
+    return add(quotient, quotient)  # type: ignore[no-any-return]
+
+
+@pipeline
+def composed() -> None:
+    first = halving(a=10)
+    second = halving(a=20)
+    add(first, second, id="total")
+
+
+@step
+def score(seed: int) -> float:
+    return seed / 10
+
+
+@step
+def best(scores: list[float]) -> float:
+    return max(scores)
+
+
+@pipeline
+def fan_in() -> None:
+    best([score(seed=seed) for seed in (3, 9, 5)])

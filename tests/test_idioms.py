@@ -244,3 +244,35 @@ def test_a_stack_per_pipeline_and_its_precedence(
     cli("pipeline", "run", "flow.py:idioms", "--config", "run.yaml", "--stack", "called")
     latest = sorted(Client(plugins=plugins).runs(), key=lambda r: r.record.started_at)[-2:]
     assert [stack_of(r) for r in latest] == ["configured", "called"]
+
+
+def test_a_pipeline_called_inside_another_adds_its_steps_with_prefixed_names(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    spec = idiom_steps.composed.compile(plugins=plugins)
+    assert [s.name for s in spec.steps] == [
+        "halving-divide", "halving-add", "halving-divide_2", "halving-add_2", "total",
+    ]  # fmt: skip
+    assert spec.step("total").inputs["y"].step == "halving-add_2"
+    run = idiom_steps.composed.run(plugins=plugins, reporter=quiet())
+    assert run.steps["total"].output.load() == 10 + 20
+
+
+def test_a_list_input_collects_the_outputs_of_several_steps(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    spec = idiom_steps.fan_in.compile(plugins=plugins)
+    assert {k: w.step for k, w in spec.step("best").inputs.items()} == {
+        "scores[0]": "score", "scores[1]": "score_2", "scores[2]": "score_3",
+    }  # fmt: skip
+    run = idiom_steps.fan_in.run(plugins=plugins, reporter=quiet())
+    assert run.steps["best"].output.load() == 0.9
+    again = idiom_steps.fan_in.run(plugins=plugins, reporter=quiet())
+    assert again.steps["best"].status == "cached"
+
+    @pipeline
+    def not_a_list() -> None:
+        idiom_steps.add([idiom_steps.answer()], 1)
+
+    with pytest.raises(PipelineDefinitionError, match="declare it list"):
+        not_a_list.compile(plugins=plugins)

@@ -32,7 +32,7 @@ from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
 from zenml_core.pipelines.spec import StepSpec
 from zenml_core.steps.base import BaseStep
 from zenml_core.steps.context import StepContext, running
-from zenml_core.steps.signature import UNIONS, runtime_class
+from zenml_core.steps.signature import UNIONS, fan_in_input, list_item_type, runtime_class
 from zenml_core.utils.source import load_source
 
 
@@ -127,11 +127,22 @@ def _load_inputs(
 
     arguments = dict(step_spec.parameters)
     types = step.signature.input_types
+    fan_in: dict[str, dict[int, Any]] = {}
     for input_name, artifact in inputs.items():
-        value = load_artifact(context.stack.artifact_store, artifact, types[input_name])
-        arguments[input_name], note = convert_input(value, types[input_name])
+        item = fan_in_input(input_name)
+        annotation = types[item[0]] if item else types[input_name]
+        if item:
+            annotation = list_item_type(annotation)
+        value = load_artifact(context.stack.artifact_store, artifact, annotation)
+        value, note = convert_input(value, annotation)
         if note:
             context.reporter.step(step_spec.name, f"input {input_name!r}: {note}")
+        if item:
+            fan_in.setdefault(item[0], {})[item[1]] = value
+        else:
+            arguments[input_name] = value
+    for name, items in fan_in.items():
+        arguments[name] = [items[index] for index in sorted(items)]
     return arguments
 
 

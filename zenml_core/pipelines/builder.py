@@ -7,6 +7,7 @@ naming the step, before anything runs.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 from collections.abc import Iterator, Mapping
@@ -17,7 +18,13 @@ from attrs import frozen
 from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
 from zenml_core.pipelines.spec import InputSpec, OutputSpec, PipelineSpec, StepSettings, StepSpec
-from zenml_core.steps.signature import describe_type, is_compatible, type_name, value_matches
+from zenml_core.steps.signature import (
+    describe_type,
+    is_compatible,
+    list_item_type,
+    type_name,
+    value_matches,
+)
 from zenml_core.utils.source import remember
 
 if TYPE_CHECKING:
@@ -81,6 +88,27 @@ class StepOutputs:
         return f"<outputs {', '.join(self._names)} of step {self._step!r}>"
 
 
+def _fan_in(value: Any) -> list[StepOutput] | None:
+    """The handles of a list made of step outputs only (None for any other value); a list
+    that mixes outputs and plain values is refused."""
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    handles = [item for item in value if isinstance(item, StepOutput)]
+    if not handles:
+        return None
+    if len(handles) != len(value):
+        raise PipelineDefinitionError(
+            "a list passed to a step mixes step outputs and plain values; pass outputs only "
+            "(make the values outputs of a step)"
+        )
+    return handles
+
+
+def active_builder() -> PipelineBuilder | None:
+    """The builder of the pipeline being defined now, if any."""
+    return _active.get()
+
+
 def current_builder(step: BaseStep) -> PipelineBuilder:
     builder = _active.get()
     if builder is None:
@@ -116,6 +144,20 @@ class PipelineBuilder:
         self.materializers = materializers
         self.step_overrides = dict(step_overrides or {})
         self.steps: list[StepSpec] = []
+        self._prefixes: list[str] = []  # the pipelines being inlined, outermost first
+
+    @contextlib.contextmanager
+    def inlining(self, pipeline_name: str) -> Iterator[None]:
+        """Steps called meanwhile belong to a pipeline called inside this one: their names
+        (and ids) get its name as a prefix, ``inner-load``."""
+        self._prefixes.append(pipeline_name)
+        try:
+            yield
+        finally:
+            self._prefixes.pop()
+
+    def _prefixed(self, name: str) -> str:
+        return "-".join([*self._prefixes, name])
 
     def __enter__(self) -> PipelineBuilder:
         self._token = _active.set(self)
@@ -137,11 +179,12 @@ class PipelineBuilder:
         """``id=`` names this call (unique, or an error naming both calls); else the step's
         name, numbered from the second call on."""
         if given is None:
-            return check_length("step", self._unique_name(step.name))
+            return check_length("step", self._unique_name(self._prefixed(step.name)))
         if not isinstance(given, str):
             raise PipelineDefinitionError(
                 f"step {step.name!r}: id= must be a string, got {type(given).__name__}"
             )
+        given = self._prefixed(given)
         for other in self.steps:
             if other.name == given:
                 raise PipelineDefinitionError(
@@ -162,6 +205,8 @@ class PipelineBuilder:
                 before = item._step
             elif isinstance(item, str) or callable(getattr(item, "entrypoint", None)):
                 before = item if isinstance(item, str) else item.name  # an id, or a step
+                if self._prefixed(before) in known:  # named inside an inlined pipeline
+                    before = self._prefixed(before)
                 if before not in known:
                     raise PipelineDefinitionError(
                         f"step {name!r}: after= names {before!r}, which is not a step called "
@@ -197,6 +242,10 @@ class PipelineBuilder:
                     f"step {name!r}: input {input_name!r} got all outputs of step "
                     f"{value._step!r}; pass one of them, e.g. .{value._names[0]}"
                 )
+            several = _fan_in(value)
+            if several is not None:
+                inputs.update(self._fan_in(name, input_name, expected, several, overrides))
+                continue
             if isinstance(value, StepOutput):
                 if input_name in overrides:
                     raise PipelineDefinitionError(
@@ -267,6 +316,38 @@ class PipelineBuilder:
         if signature.output_tuple is not None or not handles:
             return StepOutputs(name, handles)  # none at all: still a handle for after=
         return next(iter(handles.values()))
+
+    def _fan_in(
+        self,
+        name: str,
+        input_name: str,
+        expected: Any,
+        handles: list[StepOutput],
+        overrides: Mapping[str, Any],
+    ) -> dict[str, InputSpec]:
+        """A list of several steps' outputs into an input annotated ``list[T]``: recorded as
+        inputs ``name[0]``, ``name[1]``, ... and loaded back as one list, in order."""
+        item_type = list_item_type(expected)
+        if item_type is None:
+            raise PipelineDefinitionError(
+                f"step {name!r}: input {input_name!r} got a list of step outputs but is "
+                f"declared {describe_type(expected)}; declare it list[...] to take several"
+            )
+        if input_name in overrides:
+            raise PipelineDefinitionError(
+                f"step {name!r}: {input_name!r} is wired to other steps; only parameters can be "
+                "set from configuration"
+            )
+        wired = {}
+        for index, handle in enumerate(handles):
+            if not is_compatible(handle.annotation, item_type):
+                raise PipelineDefinitionError(
+                    f"step {name!r}: item {index} of input {input_name!r} expects "
+                    f"{type_name(item_type)} but output {handle.output!r} of step "
+                    f"{handle.step!r} is {type_name(handle.annotation)}"
+                )
+            wired[f"{input_name}[{index}]"] = InputSpec(step=handle.step, output=handle.output)
+        return wired
 
     def _enable_cache(self, name: str, step: BaseStep) -> bool:
         value = self.step_overrides.get(name, {}).get("enable_cache", step.enable_cache)

@@ -68,7 +68,11 @@ class Pipeline:
             hints = typing.get_type_hints(self.function)
         except Exception:  # an annotation that cannot be resolved is not checked
             return
+        from zenml_core.pipelines.builder import StepOutput, StepOutputs
+
         for name, value in parameters.items():
+            if isinstance(value, StepOutput | StepOutputs):
+                continue  # an inlined pipeline's input wired from the calling pipeline
             if name in hints and not value_matches(value, hints[name]):
                 raise PipelineDefinitionError(
                     f"pipeline {self.name!r}: parameter {name!r} is declared "
@@ -149,9 +153,18 @@ class Pipeline:
         configured = config.stack if config is not None else None
         return given or configured or os.environ.get(STACK_ENV) or self.stack
 
-    def __call__(self, **parameters: Any) -> PipelineRun:
-        """Run on the active stack with these pipeline parameters."""
-        return self.run(**parameters)
+    def __call__(self, **parameters: Any) -> Any:
+        """Run on the active stack with these pipeline parameters; called inside another
+        pipeline, add this one's steps to it instead (names prefixed ``NAME-``) and return
+        what the function returns (its steps' outputs, to wire further)."""
+        from zenml_core.pipelines.builder import active_builder
+
+        builder = active_builder()
+        if builder is None:
+            return self.run(**parameters)
+        arguments = self._bind(parameters, given_by="the calling pipeline")
+        with builder.inlining(self.name):
+            return self.function(**arguments)
 
     def __repr__(self) -> str:
         return f"<pipeline {self.name}>"

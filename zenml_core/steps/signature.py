@@ -88,6 +88,25 @@ def _read_outputs(returned: Any, *, step_name: str) -> tuple[dict[str, Any], typ
     return {name or SINGLE_OUTPUT: base}, None
 
 
+def fan_in_input(key: str) -> tuple[str, int] | None:
+    """``("models", 2)`` for the spec input ``models[2]``: one item of an input annotated
+    ``list[T]`` that several steps' outputs feed; None for a plain input."""
+    name, bracket, rest = key.partition("[")
+    if not bracket or not rest.endswith("]") or not rest[:-1].isdigit():
+        return None
+    return name, int(rest[:-1])
+
+
+def list_item_type(annotation: Any) -> Any | None:
+    """``T`` for an input annotated ``list[T]`` (``Any`` for a bare ``list``), else None."""
+    if annotation is list:
+        return Any
+    if typing.get_origin(annotation) is list:
+        items = typing.get_args(annotation)
+        return items[0] if items else Any
+    return None
+
+
 def check_reserved(step_name: str, names: list[str]) -> None:
     """Step inputs may not use the keywords a step call reserves."""
     for name in names:
