@@ -97,3 +97,48 @@ def best(scores: list[float]) -> float:
 @pipeline
 def fan_in() -> None:
     best([score(seed=seed) for seed in (3, 9, 5)])
+
+
+HEARD: list[str] = []  # what the hooks below were told
+
+
+def heard_failure(exception: BaseException) -> None:
+    from zenml_core import step_context
+
+    HEARD.append(f"{step_context().step_name} failed: {exception}")
+
+
+def heard_success() -> None:
+    from zenml_core import step_context
+
+    HEARD.append(f"{step_context().step_name} succeeded")
+
+
+def broken_hook() -> None:
+    raise RuntimeError("the hook itself broke")
+
+
+@step(on_failure=heard_failure, on_success=heard_success)
+def watched(fail: bool = False) -> int:
+    if fail:
+        raise ValueError("bad input")
+    return 1
+
+
+@step(on_success=broken_hook)
+def badly_watched() -> int:
+    return 2
+
+
+def run_finished(run: object) -> None:
+    HEARD.append(f"run {getattr(run, 'status', '?')}")
+
+
+def run_failed(exception: BaseException, run: object) -> None:
+    HEARD.append(f"run {getattr(run, 'status', '?')}: {type(exception).__name__}")
+
+
+@pipeline(on_success=run_finished, on_failure=run_failed, enable_cache=False)
+def watching(fail: bool = False) -> None:
+    watched(fail=fail)
+    badly_watched()

@@ -276,3 +276,40 @@ def test_a_list_input_collects_the_outputs_of_several_steps(
 
     with pytest.raises(PipelineDefinitionError, match="declare it list"):
         not_a_list.compile(plugins=plugins)
+
+
+def test_hooks_on_outcomes_are_called_and_a_failing_hook_changes_nothing(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    idiom_steps.HEARD.clear()
+    output = io.StringIO()
+    with pytest.warns(UserWarning, match="on_success hook 'broken_hook' failed"):
+        run = idiom_steps.watching.run(plugins=plugins, reporter=Reporter(output))
+    assert run.status == "completed"
+    assert run.steps["badly_watched"].status == "completed"  # its hook broke, it did not
+    assert "on_success hook 'broken_hook' failed: RuntimeError" in output.getvalue()
+    assert idiom_steps.HEARD == ["watched succeeded", "run completed"]
+    idiom_steps.HEARD.clear()
+    with pytest.raises(PipelineRunFailedError), pytest.warns(UserWarning):
+        idiom_steps.watching.run(plugins=plugins, reporter=quiet(), fail=True)
+    assert idiom_steps.HEARD == [
+        "watched failed: bad input", "run failed: PipelineRunFailedError",
+    ]  # fmt: skip
+
+
+def test_a_hook_taking_unknown_arguments_is_refused_when_the_step_is_defined() -> None:
+    from zenml_core import step
+
+    def odd(step_name: str) -> None: ...
+
+    with pytest.raises(StepDefinitionError, match="step 'guarded': on_failure hook 'odd' takes"):
+
+        @step(on_failure=odd)
+        def guarded() -> None: ...
+
+
+def test_hooks_on_a_step_class_instance_are_refused_with_the_fix() -> None:
+    from zenml_core.steps.ml import SplitStep
+
+    with pytest.raises(StepDefinitionError, match="use a @step function for hooks"):
+        SplitStep(on_failure=idiom_steps.heard_failure)

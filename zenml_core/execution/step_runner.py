@@ -208,6 +208,7 @@ class _Attempt:
     parts: dict[str, Any] | None = None
     reason: str | None = None
     inputs: dict[str, ArtifactRecord] = field(factory=dict)
+    step: BaseStep | None = None  # once instantiated: its users' hooks run after the record
 
     @property
     def name(self) -> str:
@@ -242,7 +243,7 @@ def _settle(context: RunContext, step_name: str, *, execute: bool) -> StepOutcom
     """Resolve inputs, reuse, execute, record; the hooks run after the record is final."""
     attempt = _Attempt(context, context.spec.step(step_name))
     try:
-        step = instantiate(attempt.spec)
+        step = attempt.step = instantiate(attempt.spec)
         skipped = _resolve_inputs(attempt)
         if skipped is not None:
             return skipped
@@ -422,6 +423,35 @@ def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:
     return result
 
 
+def _users_hook(attempt: _Attempt, outcome: StepOutcome, error: Exception | None) -> None:
+    """The step's ``on_failure`` (it failed) or ``on_success`` (its code ran: not for a cached
+    step) hook, with the step's context current."""
+    from zenml_core.execution.outcome_hooks import call_hook
+
+    step, context = attempt.step, attempt.context
+    if step is None:
+        return
+    if outcome.status == StepStatus.FAILED and error is not None:
+        hook, kind = step.on_failure, "on_failure"
+    elif outcome.status == StepStatus.COMPLETED:
+        hook, kind = step.on_success, "on_success"
+    else:
+        return
+    if hook is None:
+        return
+    hook_context = StepContext(
+        attempt.name, context.run_id, context.run_name, metadata=dict(outcome.metadata or {})
+    )
+    with running(hook_context):
+        call_hook(
+            hook,
+            f"step {attempt.name!r}: {kind}",
+            lambda line: context.reporter.step(attempt.name, line),
+            exception=error,
+            context=hook_context,
+        )
+
+
 def _after(attempt: _Attempt, outcome: StepOutcome, error: Exception | None = None) -> StepOutcome:
     """The plugins' after-step hooks, once the record is final: a raising hook cannot change
     what the record says; it is carried in ``hook_error`` and fails the run."""
@@ -432,6 +462,7 @@ def _after(attempt: _Attempt, outcome: StepOutcome, error: Exception | None = No
     failures.append(
         plugins.call_lifecycle("zenml_after_step_run", **arguments, status=outcome.status)
     )
+    _users_hook(attempt, outcome, error)
     hook_error = next((str(failure) for failure in failures if failure is not None), None)
     if hook_error is None:
         return outcome

@@ -40,13 +40,20 @@ class Pipeline:
         name: str | None = None,
         enable_cache: bool = True,
         stack: str | None = None,
+        on_failure: Callable[..., Any] | None = None,
+        on_success: Callable[..., Any] | None = None,
     ) -> None:
+        from zenml_core.execution.outcome_hooks import check_hook
         from zenml_core.naming import check_length
 
         self.function = function
         self.name = check_length("pipeline", name or function.__name__)
         self.enable_cache = enable_cache
         self.stack = stack  # the stack this pipeline runs on unless the run says otherwise
+        for kind, hook in (("on_failure", on_failure), ("on_success", on_success)):
+            check_hook(f"pipeline {self.name!r}", kind, hook, PipelineDefinitionError)
+        self.on_failure = on_failure  # called with the error (and the run) when a run fails
+        self.on_success = on_success  # called with the run when a run completes
         functools.update_wrapper(self, function)
 
     def _bind(self, parameters: dict[str, Any], *, given_by: str) -> dict[str, Any]:
@@ -141,7 +148,22 @@ class Pipeline:
                 repository = Repository.find()
             except RepositoryError:
                 repository = None
-        return run(spec, stack=stack, plugins=plugins, repository=repository, reporter=reporter)
+        from zenml_core.errors import PipelineRunFailedError
+        from zenml_core.execution.outcome_hooks import call_hook
+        from zenml_core.orchestrators.reporting import Reporter
+
+        reporter = reporter or Reporter()
+        try:
+            finished = run(
+                spec, stack=stack, plugins=plugins, repository=repository, reporter=reporter
+            )
+        except PipelineRunFailedError as failed:
+            what = f"pipeline {self.name!r}: on_failure"
+            call_hook(self.on_failure, what, reporter.line, exception=failed, run=failed.run)
+            raise
+        what = f"pipeline {self.name!r}: on_success"
+        call_hook(self.on_success, what, reporter.line, run=finished)
+        return finished
 
     def stack_name(self, given: str | None, config: RunConfig | None) -> str | None:
         """Which stack a run uses: the call's (or ``--stack``), the run config's,
@@ -176,7 +198,12 @@ def pipeline(function: Callable[..., Any], /) -> Pipeline: ...
 
 @overload
 def pipeline(
-    *, name: str | None = None, enable_cache: bool = True, stack: str | None = None
+    *,
+    name: str | None = None,
+    enable_cache: bool = True,
+    stack: str | None = None,
+    on_failure: Callable[..., Any] | None = None,
+    on_success: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
@@ -187,11 +214,20 @@ def pipeline(
     name: str | None = None,
     enable_cache: bool = True,
     stack: str | None = None,
+    on_failure: Callable[..., Any] | None = None,
+    on_success: Callable[..., Any] | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
     """Turn a function that calls steps into a pipeline: ``@pipeline`` or ``@pipeline(...)``;
     ``stack`` names the stack it runs on (a run's own choice comes first)."""
 
     def decorate(function: Callable[..., Any]) -> Pipeline:
-        return Pipeline(function, name=name, enable_cache=enable_cache, stack=stack)
+        return Pipeline(
+            function,
+            name=name,
+            enable_cache=enable_cache,
+            stack=stack,
+            on_failure=on_failure,
+            on_success=on_success,
+        )
 
     return decorate(function) if function is not None else decorate

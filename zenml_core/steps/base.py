@@ -13,7 +13,7 @@ returns handles to its outputs; it does not run the step.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from zenml_core.steps.signature import StepSignature, read_signature
@@ -43,6 +43,8 @@ class BaseStep:
     USES_PROCESSING_BACKEND: ClassVar[bool] = False
     #: The frozen attrs class of this step's parameters (``self.parameters``), if it has any.
     PARAMETERS: ClassVar[type | None] = None
+    #: Whether the object a pipeline calls is the one that runs (then it keeps its hooks).
+    CARRIES_HOOKS: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -52,13 +54,28 @@ class BaseStep:
         enable_cache: bool | None = None,
         materializers: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
+        on_failure: Callable[..., Any] | None = None,
+        on_success: Callable[..., Any] | None = None,
     ) -> None:
+        from zenml_core.errors import StepDefinitionError
+        from zenml_core.execution.outcome_hooks import check_hook
+
         self._name = name
         self.parameters = self._parameters(parameters)
         self.enable_cache = self.ENABLE_CACHE if enable_cache is None else enable_cache
         self.materializers = dict(materializers or {})
         self.settings = dict(settings or {})
         self._signature: StepSignature | None = None
+        for kind, hook in (("on_failure", on_failure), ("on_success", on_success)):
+            check_hook(f"step {self.name!r}", kind, hook, StepDefinitionError)
+            if hook is not None and not self.CARRIES_HOOKS:
+                raise StepDefinitionError(
+                    f"step {self.name!r}: a step class is rebuilt from its parameters where it "
+                    f"runs, so its instances cannot carry {kind}=; use a @step function for "
+                    "hooks"
+                )
+        self.on_failure = on_failure  # called with the exception when the step fails
+        self.on_success = on_success  # called when the step's code ran and its outputs are saved
 
     def _parameters(self, given: Any) -> Any:
         from zenml_core.config.converter import structure

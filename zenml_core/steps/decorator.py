@@ -14,9 +14,11 @@ from zenml_core.steps.signature import StepSignature, check_reserved, read_signa
 class FunctionStep(BaseStep):
     """A step made from a function by ``@step``; calling ``.entrypoint`` runs the function."""
 
+    CARRIES_HOOKS = True  # the module attribute the runner imports is this very object
+
     def __init__(self, function: Callable[..., Any], **options: Any) -> None:
+        self.function = function  # first: the base class names the step after it
         super().__init__(**options)
-        self.function = function
         functools.update_wrapper(self, function)
         # Refused as the step is defined, not when a pipeline first calls it.
         check_reserved(self.name, list(inspect.signature(function).parameters))
@@ -54,6 +56,8 @@ def step(
     enable_cache: bool | None = None,
     materializers: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
+    on_failure: Callable[..., Any] | None = None,
+    on_success: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionStep]: ...
 
 
@@ -65,6 +69,8 @@ def step(
     enable_cache: bool | None = None,
     materializers: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
+    on_failure: Callable[..., Any] | None = None,
+    on_success: Callable[..., Any] | None = None,
 ) -> FunctionStep | Callable[[Callable[..., Any]], FunctionStep]:
     """Turn a typed function into a step: ``@step`` or ``@step(enable_cache=False, ...)``.
 
@@ -79,6 +85,8 @@ def step(
             enable_cache=enable_cache,
             materializers=materializers,
             settings=settings,
+            on_failure=on_failure,
+            on_success=on_success,
         )
 
     return decorate(function) if function is not None else decorate
