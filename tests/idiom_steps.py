@@ -142,3 +142,30 @@ def run_failed(exception: BaseException, run: object) -> None:
 def watching(fail: bool = False) -> None:
     watched(fail=fail)
     badly_watched()
+
+
+@step
+def accuracy(value: float = 0.9) -> float:
+    return value
+
+
+@step
+def good_enough(score: float, threshold: float = 0.8) -> bool:
+    return score >= threshold
+
+
+def above_half(score: float) -> bool:
+    return score > 0.5
+
+
+@step
+def deploy(score: float) -> str:
+    return f"deployed at {score}"
+
+
+@pipeline(enable_cache=False)
+def gated(value: float = 0.9) -> None:
+    score = accuracy(value=value)
+    released = deploy(score, when=good_enough(score), id="release")
+    answer(after=released, id="announce")  # a dependant: skipped with it
+    deploy(score, when=(score, above_half), id="canary")

@@ -23,7 +23,7 @@ from zenml_core.errors import (
 from zenml_core.orchestrators.local import LocalOrchestrator, LocalOrchestratorConfig
 from zenml_core.orchestrators.reporting import Reporter
 from zenml_core.pipelines.config import RunConfig, StepRunConfig
-from zenml_core.pipelines.spec import PipelineSpec
+from zenml_core.pipelines.spec import ConditionSpec, PipelineSpec
 from zenml_core.plugin.manager import PluginManager
 from zenml_core.repository import Repository
 from zenml_core.stack.builder import load_stack
@@ -313,3 +313,52 @@ def test_hooks_on_a_step_class_instance_are_refused_with_the_fix() -> None:
 
     with pytest.raises(StepDefinitionError, match="use a @step function for hooks"):
         SplitStep(on_failure=idiom_steps.heard_failure)
+
+
+def test_when_runs_a_step_only_if_an_upstream_output_says_so(
+    repo: Repository, plugins: PluginManager, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = idiom_steps.gated.compile(plugins=plugins)
+    assert spec.step("release").when == ConditionSpec("good_enough", "output")
+    assert spec.step("canary").when == ConditionSpec("accuracy", "output", "idiom_steps:above_half")
+    assert PipelineSpec.from_json(spec.to_json()) == spec
+    passed = idiom_steps.gated.run(plugins=plugins, reporter=quiet(), value=0.9)
+    assert {n: s.status for n, s in passed.steps.items() if n != "good_enough"} == {
+        "accuracy": "completed", "release": "completed", "announce": "completed",
+        "canary": "completed",
+    }  # fmt: skip
+    low = idiom_steps.gated.run(plugins=plugins, reporter=quiet(), value=0.6)
+    assert low.status == "completed"
+    release = low.steps["release"]
+    assert release.status == "skipped"
+    assert (
+        release.record.error == "condition not met: output 'output' of step 'good_enough' is False"
+    )
+    assert low.steps["announce"].status == "skipped"  # its dependant
+    assert low.steps["canary"].status == "completed"  # 0.6 > 0.5
+    lowest = idiom_steps.gated.run(plugins=plugins, reporter=quiet(), value=0.3)
+    assert lowest.steps["canary"].record.error == (
+        "condition not met: above_half(output 'output' of step 'accuracy') is False"
+    )
+    monkeypatch.chdir(repo.root)
+    shown = cli("runs", "show", lowest.name).stdout
+    assert "condition not met: above_half" in shown
+
+
+def test_a_condition_must_be_an_output_or_a_module_level_predicate(
+    plugins: PluginManager,
+) -> None:
+    @pipeline
+    def flagged() -> None:
+        idiom_steps.deploy(idiom_steps.accuracy(), when=True)
+
+    with pytest.raises(PipelineDefinitionError, match="when= takes an output of an earlier step"):
+        flagged.compile(plugins=plugins)
+
+    @pipeline
+    def lambda_gate() -> None:
+        score = idiom_steps.accuracy()
+        idiom_steps.deploy(score, when=(score, lambda s: s > 1))
+
+    with pytest.raises(PipelineDefinitionError, match="must be a module-level function"):
+        lambda_gate.compile(plugins=plugins)

@@ -98,7 +98,11 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
     run = _client(context).run(run_name)
     record = run.record
     upstream = {
-        step["name"]: sorted({wire["step"] for wire in step["inputs"].values()})
+        step["name"]: sorted(
+            {wire["step"] for wire in step["inputs"].values()}
+            | set(step.get("after", []))
+            | ({step["when"]["step"]} if step.get("when") else set())
+        )
         for step in record.spec.get("steps", [])  # empty for runs rebuilt without a spec
     }
     steps = []
@@ -113,7 +117,9 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
                 "inputs": {name: a.id for name, a in step.inputs.items()},
                 "outputs": {name: a.id for name, a in step.outputs.items()},
                 "cached_from": step.record.cached_from,
-                "reason": step.record.reason,
+                # a skipped step's reason is what skipped it (a condition, a failed upstream)
+                "reason": step.record.reason
+                or (step.record.error if step.status == "skipped" else None),
                 "error": (step.record.error or "").strip().splitlines()[-1:] or None,
                 "traceback": user_traceback(step.record.error or "") or None,
             }

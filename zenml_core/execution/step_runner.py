@@ -278,7 +278,32 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
                 f"recorded in run {context.run_id}"
             )
         attempt.inputs[input_name] = artifact
-    return None
+    return _check_condition(attempt, upstream_outputs)
+
+
+def _check_condition(
+    attempt: _Attempt, upstream_outputs: dict[str, dict[str, ArtifactRecord]]
+) -> StepOutcome | None:
+    """A skipped outcome, naming the condition and its value, if ``when=`` says no."""
+    condition = attempt.spec.when
+    if condition is None:
+        return None
+    context = attempt.context
+    artifact = upstream_outputs[condition.step].get(condition.output)
+    if artifact is None:
+        return _skipped(attempt, f"upstream step {condition.step!r} did not complete")
+    value = load_artifact(context.stack.artifact_store, artifact)
+    shown = f"output {condition.output!r} of step {condition.step!r}"
+    decided = value
+    if condition.predicate is not None:
+        predicate = load_source(condition.predicate)
+        decided = predicate(value)
+        shown = f"{condition.predicate.rpartition(':')[2]}({shown})"
+    if decided:
+        return None
+    text = repr(decided if condition.predicate else value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return _skipped(attempt, f"condition not met: {shown} is {text}")
 
 
 def _skipped(attempt: _Attempt, reason: str) -> StepOutcome:

@@ -17,7 +17,14 @@ from attrs import frozen
 
 from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
-from zenml_core.pipelines.spec import InputSpec, OutputSpec, PipelineSpec, StepSettings, StepSpec
+from zenml_core.pipelines.spec import (
+    ConditionSpec,
+    InputSpec,
+    OutputSpec,
+    PipelineSpec,
+    StepSettings,
+    StepSpec,
+)
 from zenml_core.steps.signature import (
     describe_type,
     is_compatible,
@@ -102,6 +109,30 @@ def _fan_in(value: Any) -> list[StepOutput] | None:
             "(make the values outputs of a step)"
         )
     return handles
+
+
+def _condition(name: str, when: Any) -> ConditionSpec:
+    """``when=flag`` (an output) or ``when=(output, predicate)`` (a module-level function of
+    the output's value, recorded by its import path)."""
+    from zenml_core.utils.source import source_of
+
+    handle, predicate = when if isinstance(when, tuple) and len(when) == 2 else (when, None)
+    if not isinstance(handle, StepOutput):
+        raise PipelineDefinitionError(
+            f"step {name!r}: when= takes an output of an earlier step (true or false), or "
+            f"(output, predicate); got {type(when).__name__}"
+        )
+    source = None
+    if predicate is not None:
+        qualname = getattr(predicate, "__qualname__", "")
+        if not callable(predicate) or "<" in qualname:
+            raise PipelineDefinitionError(
+                f"step {name!r}: the predicate of when= must be a module-level function (it is "
+                f"imported where the step runs), got {qualname or type(predicate).__name__}"
+            )
+        source = source_of(predicate)
+        remember(source, predicate)
+    return ConditionSpec(step=handle.step, output=handle.output, predicate=source)
 
 
 def active_builder() -> PipelineBuilder | None:
@@ -222,9 +253,10 @@ class PipelineBuilder:
         return tuple(found)
 
     def add(self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        after = kwargs.pop("after", None)
+        after, when = kwargs.pop("after", None), kwargs.pop("when", None)
         name = self._invocation_name(step, kwargs.pop("id", None))
         after_steps = self._after(name, after) if after is not None else ()
+        condition = _condition(name, when) if when is not None else None
         signature = step.signature
         try:
             bound = signature.parameters.bind(*args, **kwargs)
@@ -306,6 +338,7 @@ class PipelineBuilder:
             ),
             config=check_parameter(name, "parameters", step.config),
             after=after_steps,
+            when=condition,
         )
         remember(spec.source, step.loadable)
         self.steps.append(spec)

@@ -29,7 +29,7 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """A spec document of an earlier version, as this version reads it (old runs stay
     showable, rebuildable and resumable). Version 2 added the ``processing_backend`` step
     setting, false when absent; version 3 the steps' ``after`` (steps they follow without
-    reading their outputs), empty when absent."""
+    reading their outputs) and ``when`` (a condition), empty when absent."""
     return {**data, "version": SPEC_VERSION}
 
 
@@ -37,6 +37,16 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
 class InputSpec:
     step: str
     output: str
+
+
+@frozen
+class ConditionSpec:
+    """``when=``: the step runs only if this upstream output (or ``predicate`` applied to it,
+    a ``module:function``) is true; otherwise it and its dependants are skipped."""
+
+    step: str
+    output: str
+    predicate: str | None = None
 
 
 @frozen
@@ -69,6 +79,7 @@ class StepSpec:
     settings: StepSettings = field(factory=StepSettings)
     config: dict[str, Any] = field(factory=dict)  # a step class's parameters object
     after: tuple[str, ...] = ()  # steps this one follows without reading their outputs
+    when: ConditionSpec | None = None  # run only if this upstream output says so
 
     @property
     def recorded_parameters(self) -> dict[str, Any]:
@@ -79,7 +90,10 @@ class StepSpec:
     def upstream(self) -> list[str]:
         """Names of the steps this step waits for: those whose outputs it reads, and those it
         comes ``after``. Every orchestrator orders steps by this."""
-        return sorted({wire.step for wire in self.inputs.values()} | set(self.after))
+        waits = {wire.step for wire in self.inputs.values()} | set(self.after)
+        if self.when is not None:
+            waits.add(self.when.step)
+        return sorted(waits)
 
 
 @frozen
@@ -173,6 +187,14 @@ def check_graph(spec: PipelineSpec) -> None:
                 raise PipelineDefinitionError(
                     f"step {step.name!r}: input {input_name!r} reads output {wire.output!r} "
                     f"that step {wire.step!r} does not have ({', '.join(upstream.outputs)})"
+                )
+        condition = step.when
+        if condition is not None:
+            upstream = seen.get(condition.step)
+            if upstream is None or condition.output not in upstream.outputs:
+                raise PipelineDefinitionError(
+                    f"step {step.name!r}: when= reads output {condition.output!r} of step "
+                    f"{condition.step!r}, which is not an earlier step's output"
                 )
         for before in step.after:
             if before not in seen:

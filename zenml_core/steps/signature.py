@@ -28,8 +28,8 @@ from attrs import frozen
 from zenml_core.errors import StepDefinitionError
 
 SINGLE_OUTPUT = "output"
-# Keywords of a step call that the framework takes (``step(x, after=other, id="name")``).
-RESERVED_KEYWORDS = ("after", "id")
+# Keywords of a step call that the framework takes (``step(x, after=a, id="name", when=flag)``).
+RESERVED_KEYWORDS = ("after", "id", "when")
 UNIONS = (typing.Union, types.UnionType)
 
 
