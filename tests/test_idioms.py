@@ -4,6 +4,7 @@ top-level imports, log_metadata(metadata=...), parameter types, ordering and ids
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -362,3 +363,68 @@ def test_a_condition_must_be_an_output_or_a_module_level_predicate(
 
     with pytest.raises(PipelineDefinitionError, match="must be a module-level function"):
         lambda_gate.compile(plugins=plugins)
+
+
+def test_run_names_fixed_or_templated_and_refused_when_taken(
+    repo: Repository, plugins: PluginManager, tmp_path: Path
+) -> None:
+    run = idiom_steps.idioms.run(plugins=plugins, reporter=quiet(), run_name="first-try")
+    assert run.name == "first-try"
+    with pytest.raises(PipelineDefinitionError, match="a run named 'first-try' exists"):
+        idiom_steps.idioms.run(plugins=plugins, reporter=quiet(), run_name="first-try")
+    templated = idiom_steps.idioms.with_options(run_name="nightly-{date}-{time}")
+    name = templated.run(plugins=plugins, reporter=quiet()).name
+    assert re.fullmatch(r"nightly-\d{4}_\d\d_\d\d-\d\d_\d\d_\d\d_\d{6}", name), name
+    config = tmp_path / "run.yaml"
+    config.write_text("run_name: from-config-{run_id}\n", encoding="utf-8")
+    from_file = idiom_steps.idioms.with_options(config_path=config)
+    assert from_file.run(plugins=plugins, reporter=quiet()).name.startswith("from-config-")
+    with pytest.raises(PipelineDefinitionError, match="'when' is not a placeholder"):
+        idiom_steps.idioms.run(plugins=plugins, reporter=quiet(), run_name="x-{when}")
+    with pytest.raises(PipelineDefinitionError, match="run name 'a/b' is not allowed"):
+        idiom_steps.idioms.run(plugins=plugins, reporter=quiet(), run_name="a/b")
+
+
+def test_settings_layer_from_pipeline_step_and_config_and_with_options_copies(
+    plugins: PluginManager,
+) -> None:
+    from zenml_core import step
+
+    @step(settings={"docker": {"memory": "2g", "gpus": 0}})
+    def fit(rows: int = 1) -> int:
+        return rows
+
+    @pipeline(settings={"docker": {"memory": "1g", "network": "none"}, "other": {"x": 1}})
+    def layered() -> None:
+        fit()
+        fit.with_options(parameters={"rows": 5}, settings={"docker": {"gpus": 1}})(id="big")
+
+    config = RunConfig(
+        settings={"other": {"x": 2}},
+        steps={"fit": StepRunConfig(settings={"docker": {"memory": "8g"}})},
+    )
+    spec = layered.compile(plugins=plugins, config=config)
+    assert spec.step("fit").settings.extra == {
+        "docker": {"memory": "8g", "gpus": 0, "network": "none"}, "other": {"x": 2},
+    }  # fmt: skip
+    big = spec.step("big")
+    assert big.parameters == {"rows": 5}
+    assert big.settings.extra["docker"] == {"memory": "2g", "gpus": 1, "network": "none"}
+    uncached = layered.with_options(enable_cache=False)
+    assert uncached.compile(plugins=plugins).enable_cache is False
+    assert layered.compile(plugins=plugins).enable_cache is True  # the original is unchanged
+    assert fit.call_defaults == {}
+    with pytest.raises(PipelineDefinitionError, match="with_options takes"):
+        layered.with_options(cache=False)
+
+
+def test_settings_per_step_are_read_from_the_yaml_config(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "stack: gpu\nrun_name: r-{date}\nsettings: {docker: {memory: 4g}}\n"
+        "steps:\n  train:\n    settings: {docker: {memory: 16g}}\n",
+        encoding="utf-8",
+    )
+    config = RunConfig.load(path)
+    assert config.stack == "gpu" and config.run_name == "r-{date}"
+    assert config.step_overrides()["train"]["settings"] == {"docker": {"memory": "16g"}}

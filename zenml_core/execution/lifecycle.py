@@ -63,9 +63,25 @@ def describe_stack(stack: Stack) -> dict[str, Any]:
     }
 
 
-def run_name(pipeline: str, run_id: str) -> str:
+def run_name(pipeline: str, run_id: str, template: str | None = None) -> str:
+    """``PIPELINE-YYYYMMDD-HHMMSS-ID``, or ``template`` with its placeholders filled:
+    ``{date}`` (2026_12_01), ``{time}`` (14_03_59_123456, UTC), ``{pipeline}``, ``{run_id}``."""
+    from zenml_core.errors import PipelineDefinitionError
+    from zenml_core.pipelines.spec import check_name
+
     now = datetime.datetime.now(datetime.timezone.utc)
-    return f"{pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:6]}"
+    if template is None:
+        return f"{pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:6]}"
+    try:
+        name = template.format(
+            date=f"{now:%Y_%m_%d}", time=f"{now:%H_%M_%S_%f}", pipeline=pipeline, run_id=run_id[:6]
+        )
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PipelineDefinitionError(
+            f"run_name {template!r}: {exc} is not a placeholder; use {{date}}, {{time}}, "
+            "{pipeline} or {run_id}"
+        ) from None
+    return check_name("run", name)
 
 
 def _clean_staging(stack: Stack) -> None:
@@ -90,17 +106,30 @@ def open_run(
     repository: Repository | None,
     *,
     resumed_from: str | None = None,
+    name: str | None = None,
 ) -> RunRecord:
     """Record a new ``running`` run of ``spec`` driven by this process, and write its opening
-    run manifest."""
+    run manifest. ``name``: a fixed run name or a template (:func:`run_name`)."""
+    from zenml_core.errors import MetadataNotFoundError, PipelineDefinitionError
     from zenml_core.manifests import write_run_manifest
 
+    run_id = uuid.uuid4().hex
+    chosen = run_name(spec.name, run_id, name)
+    if name is not None:
+        try:
+            stack.metadata_store.get_run(chosen)
+        except MetadataNotFoundError:
+            pass
+        else:
+            raise PipelineDefinitionError(
+                f"a run named {chosen!r} exists; run names are unique: choose another, or a "
+                "template such as '" + chosen + "-{time}'"
+            )
     stack.artifact_store.initialize()
     git = repository.git_state() if repository is not None else None
-    run_id = uuid.uuid4().hex
     record = stack.metadata_store.create_run(
         run_id=run_id,
-        name=run_name(spec.name, run_id),
+        name=chosen,
         pipeline=spec.name,
         stack_name=stack.name,
         stack=describe_stack(stack),

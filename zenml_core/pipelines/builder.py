@@ -95,6 +95,20 @@ class StepOutputs:
         return f"<outputs {', '.join(self._names)} of step {self._step!r}>"
 
 
+def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings from the pipeline, the step and the configuration, later ones winning; a
+    plugin's settings (a dict) merge key by key: ``{"docker": {"memory": "2g"}}`` on the
+    pipeline and ``{"docker": {"gpus": 1}}`` on a step give the step both."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
+
+
 def _fan_in(value: Any) -> list[StepOutput] | None:
     """The handles of a list made of step outputs only (None for any other value); a list
     that mixes outputs and plain values is refused."""
@@ -170,10 +184,12 @@ class PipelineBuilder:
         name: str,
         materializers: MaterializerRegistry,
         step_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.materializers = materializers
         self.step_overrides = dict(step_overrides or {})
+        self.settings = dict(settings or {})  # the pipeline's, for every step
         self.steps: list[StepSpec] = []
         self._prefixes: list[str] = []  # the pipelines being inlined, outermost first
 
@@ -253,6 +269,11 @@ class PipelineBuilder:
         return tuple(found)
 
     def add(self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        positional = list(step.signature.parameters.parameters)[: len(args)]
+        kwargs = {  # with_options(parameters=...) of a function step: defaults for this call
+            **{k: v for k, v in step.call_defaults.items() if k not in positional},
+            **kwargs,
+        }
         after, when = kwargs.pop("after", None), kwargs.pop("when", None)
         name = self._invocation_name(step, kwargs.pop("id", None))
         after_steps = self._after(name, after) if after is not None else ()
@@ -312,7 +333,9 @@ class PipelineBuilder:
                     f"but {given_by} gives {value!r} ({type(value).__name__})"
                 )
         parameters = checked
-        plugin_settings = dict(step.settings)
+        plugin_settings = merge_settings(
+            self.settings, step.settings, self.step_overrides.get(name, {}).get("settings", {})
+        )
         backends = {
             "training_backend": plugin_settings.pop("training_backend", step.USES_TRAINING_BACKEND),
             "processing_backend": plugin_settings.pop(

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from zenml_core.errors import PipelineDefinitionError
@@ -42,6 +43,9 @@ class Pipeline:
         stack: str | None = None,
         on_failure: Callable[..., Any] | None = None,
         on_success: Callable[..., Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+        run_name: str | None = None,
+        config_path: str | Path | None = None,
     ) -> None:
         from zenml_core.execution.outcome_hooks import check_hook
         from zenml_core.naming import check_length
@@ -54,7 +58,49 @@ class Pipeline:
             check_hook(f"pipeline {self.name!r}", kind, hook, PipelineDefinitionError)
         self.on_failure = on_failure  # called with the error (and the run) when a run fails
         self.on_success = on_success  # called with the run when a run completes
+        self.settings = dict(settings or {})  # for every step, under the step's own
+        self.run_name = run_name  # a fixed name or a template ({date}, {time}, ...)
+        self.config_path = Path(config_path) if config_path is not None else None
         functools.update_wrapper(self, function)
+
+    def with_options(self, **options: Any) -> Pipeline:
+        """A configured copy: any of ``enable_cache``, ``stack``, ``settings`` (merged over
+        this pipeline's), ``run_name``, ``config_path`` (a run config file read at each run),
+        ``on_failure``, ``on_success``."""
+        import copy
+
+        from zenml_core.pipelines.builder import merge_settings
+
+        known = {
+            "enable_cache", "stack", "settings", "run_name", "config_path", "on_failure",
+            "on_success",
+        }  # fmt: skip
+        unknown = set(options) - known
+        if unknown:
+            raise PipelineDefinitionError(
+                f"pipeline {self.name!r}: with_options takes {', '.join(sorted(known))}; "
+                f"not {', '.join(sorted(unknown))}"
+            )
+        configured = copy.copy(self)
+        for key, value in options.items():
+            if key == "settings":
+                value = merge_settings(self.settings, value or {})
+            elif key == "config_path" and value is not None:
+                value = Path(value)
+            elif key in ("on_failure", "on_success"):
+                from zenml_core.execution.outcome_hooks import check_hook
+
+                check_hook(f"pipeline {self.name!r}", key, value, PipelineDefinitionError)
+            setattr(configured, key, value)
+        return configured
+
+    def _config(self, given: RunConfig | None) -> RunConfig | None:
+        """The run's configuration: the one given, else ``config_path``'s."""
+        if given is not None or self.config_path is None:
+            return given
+        from zenml_core.pipelines.config import RunConfig
+
+        return RunConfig.load(self.config_path)
 
     def _bind(self, parameters: dict[str, Any], *, given_by: str) -> dict[str, Any]:
         try:
@@ -100,6 +146,7 @@ class Pipeline:
         from zenml_core.plugin.manager import create_plugin_manager
 
         plugins = create_plugin_manager() if plugins is None else plugins
+        config = self._config(config)
         if config is not None:
             self._check_types(config.parameters, "the run config")
         arguments = self._bind(
@@ -108,10 +155,13 @@ class Pipeline:
         enable_cache = self.enable_cache
         if config is not None and config.enable_cache is not None:
             enable_cache = config.enable_cache
+        from zenml_core.pipelines.builder import merge_settings
+
         builder = PipelineBuilder(
             self.name,
             MaterializerRegistry(plugins.registry.materializers),
             config.step_overrides() if config else None,
+            settings=merge_settings(self.settings, config.settings if config else {}),
         )
         with builder:
             self.function(**arguments)
@@ -124,6 +174,7 @@ class Pipeline:
         stack: Stack | str | None = None,
         plugins: PluginManager | None = None,
         reporter: Reporter | None = None,
+        run_name: str | None = None,
         **parameters: Any,
     ) -> PipelineRun:
         """Compile and run on ``stack`` (a Stack, or a stack's name: see :meth:`stack_name`)."""
@@ -136,7 +187,9 @@ class Pipeline:
         from zenml_core.stack.builder import load_stack
 
         plugins = create_plugin_manager() if plugins is None else plugins
+        config = self._config(config)
         spec = self.compile(config=config, plugins=plugins, **parameters)
+        name_template = run_name or (config.run_name if config else None) or self.run_name
         from zenml_core.errors import RepositoryError
 
         repository: Repository | None
@@ -155,7 +208,12 @@ class Pipeline:
         reporter = reporter or Reporter()
         try:
             finished = run(
-                spec, stack=stack, plugins=plugins, repository=repository, reporter=reporter
+                spec,
+                stack=stack,
+                plugins=plugins,
+                repository=repository,
+                reporter=reporter,
+                run_name=name_template,
             )
         except PipelineRunFailedError as failed:
             what = f"pipeline {self.name!r}: on_failure"
@@ -204,6 +262,8 @@ def pipeline(
     stack: str | None = None,
     on_failure: Callable[..., Any] | None = None,
     on_success: Callable[..., Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    run_name: str | None = None,
 ) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
@@ -216,6 +276,8 @@ def pipeline(
     stack: str | None = None,
     on_failure: Callable[..., Any] | None = None,
     on_success: Callable[..., Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    run_name: str | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
     """Turn a function that calls steps into a pipeline: ``@pipeline`` or ``@pipeline(...)``;
     ``stack`` names the stack it runs on (a run's own choice comes first)."""
@@ -228,6 +290,8 @@ def pipeline(
             stack=stack,
             on_failure=on_failure,
             on_success=on_success,
+            settings=settings,
+            run_name=run_name,
         )
 
     return decorate(function) if function is not None else decorate

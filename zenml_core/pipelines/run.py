@@ -34,11 +34,12 @@ def run(
     reporter: Reporter | None = None,
     resumed_from: str | None = None,
     reuse: dict[str, int] | None = None,
+    run_name: str | None = None,
 ) -> PipelineRun:
     """Run ``spec`` on ``stack``; returns the finished run or raises PipelineRunFailedError.
 
     ``reuse`` (step name -> step run id) makes those steps reuse earlier outputs, for resuming
-    the run ``resumed_from``.
+    the run ``resumed_from``. ``run_name``: a fixed name or a template (see ``run_name``).
     """
     from zenml_core.client import Client, PipelineRun
     from zenml_core.execution.context import RunContext
@@ -48,7 +49,7 @@ def run(
 
     reporter = Reporter() if reporter is None else reporter
     started = time.perf_counter()
-    record = open_run(spec, stack, repository, resumed_from=resumed_from)
+    record = open_run(spec, stack, repository, resumed_from=resumed_from, name=run_name)
     run_id = record.id
     context = RunContext.create(spec, run_id, record.name, stack, plugins, reporter, reuse)
     common = {"pipeline_name": spec.name, "run_id": run_id, "stack": stack}

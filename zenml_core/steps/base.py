@@ -14,7 +14,10 @@ returns handles to its outputs; it does not run the step.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from zenml_core.steps.signature import StepSignature, read_signature
 from zenml_core.utils.source import source_of
@@ -74,6 +77,7 @@ class BaseStep:
                     f"runs, so its instances cannot carry {kind}=; use a @step function for "
                     "hooks"
                 )
+        self.call_defaults: dict[str, Any] = {}  # with_options(parameters=...) of a function
         self.on_failure = on_failure  # called with the exception when the step fails
         self.on_success = on_success  # called when the step's code ran and its outputs are saved
 
@@ -89,6 +93,38 @@ class BaseStep:
         if isinstance(given, cls):
             return given
         return structure(dict(given or {}), cls, source=f"step {self.name!r}: parameters")
+
+    def with_options(
+        self,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        enable_cache: bool | None = None,
+        settings: Mapping[str, Any] | None = None,
+        materializers: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """A configured copy: ``parameters`` (a function step's call defaults, or fields of a
+        step class's parameters object), ``enable_cache``, ``settings`` (merged over the
+        step's, plugin by plugin) and ``materializers`` (by output). Everything lands in the
+        pipeline's spec, so the copy runs the same wherever its steps run."""
+        import copy
+
+        from zenml_core.config.converter import unstructure
+        from zenml_core.pipelines.builder import merge_settings
+
+        configured = copy.copy(self)
+        if parameters:
+            if self.PARAMETERS is not None:
+                given = {**dict(unstructure(self.parameters) or {}), **parameters}
+                configured.parameters = self._parameters(given)
+            else:
+                configured.call_defaults = {**self.call_defaults, **parameters}
+        if enable_cache is not None:
+            configured.enable_cache = enable_cache
+        if settings is not None:
+            configured.settings = merge_settings(self.settings, settings)
+        if materializers is not None:
+            configured.materializers = {**self.materializers, **materializers}
+        return configured
 
     @property
     def config(self) -> dict[str, Any]:
