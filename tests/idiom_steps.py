@@ -169,3 +169,19 @@ def gated(value: float = 0.9) -> None:
     released = deploy(score, when=good_enough(score), id="release")
     answer(after=released, id="announce")  # a dependant: skipped with it
     deploy(score, when=(score, above_half), id="canary")
+
+
+FLAKY: dict[str, int] = {"calls": 0}
+
+
+@step(retries=2, retry_delay=0.01, retry_backoff=2, enable_cache=False)
+def flaky(failures: int = 2) -> int:
+    FLAKY["calls"] += 1
+    if FLAKY["calls"] <= failures:
+        raise ConnectionError(f"attempt {FLAKY['calls']} lost the connection")
+    return FLAKY["calls"]
+
+
+@pipeline
+def retrying(failures: int = 2) -> None:
+    flaky(failures=failures)

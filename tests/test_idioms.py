@@ -428,3 +428,43 @@ def test_settings_per_step_are_read_from_the_yaml_config(tmp_path: Path) -> None
     config = RunConfig.load(path)
     assert config.stack == "gpu" and config.run_name == "r-{date}"
     assert config.step_overrides()["train"]["settings"] == {"docker": {"memory": "16g"}}
+
+
+def test_retries_run_a_failed_step_again_and_record_every_failed_attempt(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    idiom_steps.FLAKY["calls"] = 0
+    output = io.StringIO()
+    run = idiom_steps.retrying.run(plugins=plugins, reporter=Reporter(output), failures=2)
+    step = run.steps["flaky"]
+    assert step.status == "completed" and step.output.load() == 3
+    assert [a["attempt"] for a in step.record.attempts] == [1, 2]
+    assert step.record.attempts[1]["error"] == "ConnectionError: attempt 2 lost the connection"
+    assert "attempt 1 of 3 failed: ConnectionError" in output.getvalue()
+    spec = idiom_steps.retrying.compile(plugins=plugins)
+    assert (spec.step("flaky").settings.retries, spec.step("flaky").settings.retry_backoff) == (
+        2,
+        2.0,
+    )
+    idiom_steps.FLAKY["calls"] = 0
+    with pytest.raises(PipelineRunFailedError, match="attempt 3 lost the connection"):
+        idiom_steps.retrying.run(plugins=plugins, reporter=quiet(), failures=5)
+
+
+def test_an_orchestrator_retrying_a_failed_step_reuses_its_row_and_keeps_the_attempt(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    """Kubeflow's retry policy starts the step's task again in the same run."""
+    from zenml_core.execution.lifecycle import open_run
+
+    stack = load_stack(repo, plugins=plugins, environ={})
+    store = stack.metadata_store
+    opened = open_run(idiom_steps.idioms.compile(plugins=plugins), stack, repo)
+    first = store.start_step(opened.id, "answer", {}, None)
+    store.fail_step(first, "OOMKilled")
+    again = store.start_step(opened.id, "answer", {}, None)
+    assert again == first
+    retried = store.get_step_run(again)
+    assert retried.status == "running" and retried.error is None
+    assert [(a["attempt"], a["error"]) for a in retried.attempts] == [(1, "OOMKilled")]
+    store.finish_run(opened.id, "failed", "test over")

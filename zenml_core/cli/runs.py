@@ -122,6 +122,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
                 or (step.record.error if step.status == "skipped" else None),
                 "error": (step.record.error or "").strip().splitlines()[-1:] or None,
                 "traceback": user_traceback(step.record.error or "") or None,
+                "attempts": step.record.attempts,  # failed attempts of a retried step
             }
         )
     document = {

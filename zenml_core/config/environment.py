@@ -26,6 +26,9 @@ STACK_ENV = "ZENML_STACK"
 # Set by orchestrators that run a step in the image they built for it: its tag, for engines
 # that start workers from the same image (Dataflow's sdk_container_image).
 STEP_IMAGE_ENV = "ZENML_STEP_IMAGE"
+# Set (to 1) by orchestrators that retry failed steps themselves (Kubeflow's retry policy):
+# the step runner then runs each attempt once instead of looping.
+RETRIES_BY_ORCHESTRATOR_ENV = "ZENML_RETRIES_BY_ORCHESTRATOR"
 
 
 def _field_types(config_cls: type) -> dict[str, Any]:

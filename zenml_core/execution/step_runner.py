@@ -382,6 +382,21 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
     if hook_error is not None:
         raise hook_error
     arguments = _load_inputs(context, step, step_spec, attempt.inputs)
+    written, step_context = _attempts(attempt, step, arguments)
+    input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
+    outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_context.metadata)
+    context.known_outputs[attempt.name] = outputs
+    result = attempt.outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_context.metadata)
+    write_step_manifest(context, result)
+    context.reporter.step(attempt.name, f"finished in {result.duration_ms:.0f} ms")
+    return result
+
+
+def _run_once(
+    attempt: _Attempt, step: BaseStep, arguments: dict[str, Any]
+) -> tuple[list[NewArtifact], StepContext]:
+    """One attempt: the user's code, its outputs checked and written."""
+    context, step_spec = attempt.context, attempt.spec
     step_context = StepContext(
         attempt.name,
         context.run_id,
@@ -398,13 +413,49 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
         written = _write_outputs(context, step_spec, values)  # adopts shards the engine wrote
     finally:
         step_context.close()
-    input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
-    outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_context.metadata)
-    context.known_outputs[attempt.name] = outputs
-    result = attempt.outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_context.metadata)
-    write_step_manifest(context, result)
-    context.reporter.step(attempt.name, f"finished in {result.duration_ms:.0f} ms")
-    return result
+    return written, step_context
+
+
+def _attempts(
+    attempt: _Attempt, step: BaseStep, arguments: dict[str, Any]
+) -> tuple[list[NewArtifact], StepContext]:
+    """Run the step, again after a failure while ``retries`` allow (unless the orchestrator
+    retries it itself); each failed attempt is recorded under the one step run."""
+    import os
+
+    from zenml_core.config.environment import RETRIES_BY_ORCHESTRATOR_ENV
+    from zenml_core.config.secrets import redact
+
+    context, settings = attempt.context, attempt.spec.settings
+    retries = 0 if os.environ.get(RETRIES_BY_ORCHESTRATOR_ENV) else settings.retries
+    delay = settings.retry_delay
+    for number in range(1, retries + 2):
+        started = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            return _run_once(attempt, step, arguments)
+        except RunClosedError:
+            raise
+        except Exception as exc:
+            if number > retries:
+                raise
+            error = redact(f"{type(exc).__name__}: {exc}")
+            assert attempt.step_run_id is not None
+            context.stack.metadata_store.record_attempt(
+                attempt.step_run_id,
+                {
+                    "attempt": number,
+                    "error": error,
+                    "started_at": started.isoformat(),
+                    "ended_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                },
+            )
+            context.reporter.step(
+                attempt.name,
+                f"attempt {number} of {retries + 1} failed: {error}; again in {delay:g} s",
+            )
+            time.sleep(delay)
+            delay *= settings.retry_backoff
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _open_processing(context: RunContext, step_spec: StepSpec) -> ProcessingSession:

@@ -139,6 +139,10 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         """Mark the step run failed with ``error``, recording the inputs it had read."""
         raise NotImplementedError
 
+    def record_attempt(self, step_run_id: int, attempt: dict[str, Any]) -> None:
+        """Add a failed attempt (its number, error and times) to a step run being retried."""
+        raise NotImplementedError
+
     def skip_step(self, run_id: str, name: str, reason: str) -> int:
         """Record a step that did not run because a step it depends on failed."""
         raise NotImplementedError

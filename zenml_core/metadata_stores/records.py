@@ -54,6 +54,9 @@ class StepRunRecord:
     # reused; None for steps recorded before schema version 5.
     cache_parts: dict[str, Any] | None = None
     reason: str | None = None
+    # Failed attempts of a retried step, oldest first: {"attempt", "error", "started_at",
+    # "ended_at"}; the step run's own status and error are those of its last attempt.
+    attempts: list[dict[str, Any]] = field(factory=list)
 
 
 @frozen

@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 NAME_LENGTH = 255  # columns; names users choose are limited to 100 characters (naming.py)
 MYSQL_NAME_COLLATION = "utf8mb4_bin"  # names compare case-sensitively, as on SQLite
 
@@ -56,6 +56,9 @@ MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
     ),
     5: _v5,
     6: lambda execute, _: execute("ALTER TABLE run ADD COLUMN process_started BIGINT NULL"),
+    7: lambda execute, dialect: execute(
+        f"ALTER TABLE step_run ADD COLUMN attempts {_texts(dialect)} NULL"
+    ),
 }
 
 
@@ -125,6 +128,9 @@ def build_models(database: Any) -> SimpleNamespace:
         # materializers) and why the step ran instead of coming from the cache
         cache_parts = peewee.TextField(null=True)
         reason = peewee.TextField(null=True)
+        # version 7: the failed attempts of a step that was retried (JSON list), so a retry
+        # keeps the one (run, name) row
+        attempts = peewee.TextField(null=True)
 
         class Meta:
             indexes = (

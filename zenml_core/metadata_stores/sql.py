@@ -433,6 +433,9 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         reason: str | None = None,
     ) -> int:
         with self._session(write=True):
+            retried = self._retry_of_failed(run_id, name, cache_key, parameters)
+            if retried is not None:
+                return retried
             cursor = self._execute(
                 "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters,"
                 f" cache_parts, reason) SELECT ?, ?, ?, ?, ?, ?, ?, ? {self._WHILE_RUNNING}",
@@ -452,6 +455,46 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             if not cursor.rowcount:
                 self._refuse(run_id=run_id)
             return int(cursor.lastrowid)
+
+    def _retry_of_failed(
+        self, run_id: str, name: str, cache_key: str | None, parameters: dict[str, Any]
+    ) -> int | None:
+        """An orchestrator retrying a failed step (Kubeflow's retry policy) starts it again in
+        this run: its row is reused, the failed attempt kept in ``attempts``."""
+        row = self._execute(
+            "SELECT id, status, error, started_at, ended_at, attempts FROM step_run"
+            " WHERE run_id = ? AND name = ?",
+            (run_id, name),
+        ).fetchone()
+        if row is None or row[1] != StepStatus.FAILED:
+            return None
+        attempts = json.loads(row[5]) if row[5] else []
+        attempts.append(
+            {
+                "attempt": len(attempts) + 1,
+                "error": row[2],
+                "started_at": str(row[3]),
+                "ended_at": None if row[4] is None else str(row[4]),
+            }
+        )
+        updated = self._execute(
+            "UPDATE step_run SET status = ?, started_at = ?, ended_at = NULL, error = NULL,"
+            " cache_key = ?, parameters = ?, attempts = ?"
+            f" WHERE id = ? AND {self._RUN_IS_RUNNING}",
+            (
+                StepStatus.RUNNING,
+                utcnow(),
+                cache_key,
+                _dumps(parameters),
+                _dumps(attempts),
+                row[0],
+                RunStatus.RUNNING,
+            ),
+        )
+        if not updated.rowcount:
+            self._refuse(run_id=run_id)
+        self._execute("DELETE FROM step_input WHERE step_run_id = ?", (row[0],))  # linked anew
+        return int(row[0])
 
     @retrying
     def complete_step(
@@ -599,6 +642,21 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             if not updated.rowcount:
                 self._refuse(step_run_id=step_run_id)
             self._link("step_input", step_run_id, inputs or {})
+
+    @retrying
+    def record_attempt(self, step_run_id: int, attempt: dict[str, Any]) -> None:
+        with self._session(write=True):
+            row = self._execute(
+                "SELECT attempts FROM step_run WHERE id = ?", (step_run_id,)
+            ).fetchone()
+            attempts = json.loads(row[0]) if row and row[0] else []
+            attempts.append(attempt)
+            updated = self._execute(
+                f"UPDATE step_run SET attempts = ? WHERE id = ? AND {self._RUN_IS_RUNNING}",
+                (_dumps(attempts), step_run_id, RunStatus.RUNNING),
+            )
+            if not updated.rowcount:
+                self._refuse(step_run_id=step_run_id)
 
     @retrying
     def skip_step(self, run_id: str, name: str, reason: str) -> int:
@@ -749,7 +807,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     )
     _STEP_COLUMNS = (
         "s.id, s.run_id, s.name, s.status, s.started_at, s.ended_at, s.cache_key,"
-        " s.cached_from_id, s.parameters, s.error, s.metadata, s.cache_parts, s.reason"
+        " s.cached_from_id, s.parameters, s.error, s.metadata, s.cache_parts, s.reason,"
+        " s.attempts"
     )
 
     @staticmethod
@@ -782,6 +841,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             metadata=json.loads(row[10]) if row[10] else {},
             cache_parts=json.loads(row[11]) if row[11] else None,
             reason=row[12],
+            attempts=json.loads(row[13]) if row[13] else [],
         )
 
     def _linked_artifacts(

@@ -356,6 +356,9 @@ class PipelineBuilder:
             outputs=self._outputs(name, step),
             settings=StepSettings(
                 enable_cache=self._enable_cache(name, step),
+                retries=step.retry[0],
+                retry_delay=step.retry[1],
+                retry_backoff=step.retry[2],
                 extra=check_parameter(name, "settings", plugin_settings),
                 **backends,
             ),

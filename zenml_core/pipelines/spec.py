@@ -29,7 +29,8 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """A spec document of an earlier version, as this version reads it (old runs stay
     showable, rebuildable and resumable). Version 2 added the ``processing_backend`` step
     setting, false when absent; version 3 the steps' ``after`` (steps they follow without
-    reading their outputs) and ``when`` (a condition), empty when absent."""
+    reading their outputs), ``when`` (a condition) and the retry settings, empty or none
+    when absent."""
     return {**data, "version": SPEC_VERSION}
 
 
@@ -67,6 +68,11 @@ class StepSettings:
     extra: dict[str, Any] = field(factory=dict)
     training_backend: bool = False
     processing_backend: bool = False
+    # version 3: run the step again after a failure, up to ``retries`` times, waiting
+    # ``retry_delay`` seconds, multiplied by ``retry_backoff`` after each attempt
+    retries: int = 0
+    retry_delay: float = 0.0
+    retry_backoff: float = 1.0
 
 
 @frozen

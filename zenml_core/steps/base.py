@@ -23,6 +23,19 @@ from zenml_core.steps.signature import StepSignature, read_signature
 from zenml_core.utils.source import source_of
 
 
+def _retry_policy(name: str, retries: Any, delay: Any, backoff: Any) -> tuple[int, float, float]:
+    """``(retries, retry_delay, retry_backoff)``, checked when the step is defined."""
+    from zenml_core.errors import StepDefinitionError
+
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise StepDefinitionError(f"step {name!r}: retries must be a whole number >= 0")
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+        raise StepDefinitionError(f"step {name!r}: retry_delay must be seconds >= 0")
+    if isinstance(backoff, bool) or not isinstance(backoff, int | float) or backoff < 1:
+        raise StepDefinitionError(f"step {name!r}: retry_backoff must be a factor >= 1")
+    return retries, float(delay), float(backoff)
+
+
 class BaseStep:
     """Base of all steps. Subclasses implement ``entrypoint``.
 
@@ -59,6 +72,9 @@ class BaseStep:
         settings: Mapping[str, Any] | None = None,
         on_failure: Callable[..., Any] | None = None,
         on_success: Callable[..., Any] | None = None,
+        retries: int = 0,
+        retry_delay: float = 0.0,
+        retry_backoff: float = 1.0,
     ) -> None:
         from zenml_core.errors import StepDefinitionError
         from zenml_core.execution.outcome_hooks import check_hook
@@ -78,6 +94,7 @@ class BaseStep:
                     "hooks"
                 )
         self.call_defaults: dict[str, Any] = {}  # with_options(parameters=...) of a function
+        self.retry = _retry_policy(self.name, retries, retry_delay, retry_backoff)
         self.on_failure = on_failure  # called with the exception when the step fails
         self.on_success = on_success  # called when the step's code ran and its outputs are saved
 

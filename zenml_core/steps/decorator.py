@@ -58,6 +58,9 @@ def step(
     settings: Mapping[str, Any] | None = None,
     on_failure: Callable[..., Any] | None = None,
     on_success: Callable[..., Any] | None = None,
+    retries: int = 0,
+    retry_delay: float = 0.0,
+    retry_backoff: float = 1.0,
 ) -> Callable[[Callable[..., Any]], FunctionStep]: ...
 
 
@@ -71,6 +74,9 @@ def step(
     settings: Mapping[str, Any] | None = None,
     on_failure: Callable[..., Any] | None = None,
     on_success: Callable[..., Any] | None = None,
+    retries: int = 0,
+    retry_delay: float = 0.0,
+    retry_backoff: float = 1.0,
 ) -> FunctionStep | Callable[[Callable[..., Any]], FunctionStep]:
     """Turn a typed function into a step: ``@step`` or ``@step(enable_cache=False, ...)``.
 
@@ -87,6 +93,9 @@ def step(
             settings=settings,
             on_failure=on_failure,
             on_success=on_success,
+            retries=retries,
+            retry_delay=retry_delay,
+            retry_backoff=retry_backoff,
         )
 
     return decorate(function) if function is not None else decorate

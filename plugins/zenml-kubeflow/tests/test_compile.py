@@ -89,6 +89,7 @@ def test_step_resources_retries_and_environment(compiled: tuple[PipelineSpec, di
     assert fit["env"] == [
         {"name": "ZENML_STEP_IMAGE", "value": image},
         {"name": "MODE", "value": "fast"},
+        {"name": "ZENML_RETRIES_BY_ORCHESTRATOR", "value": "1"},  # Kubeflow owns the retries
     ]
     assert document["root"]["dag"]["tasks"]["fit"]["retryPolicy"]["maxRetryCount"] == 3
     assert "resources" not in document["deploymentSpec"]["executors"]["exec-prepare"]["container"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zenml_core.config.converter import structure
-from zenml_core.config.environment import STEP_IMAGE_ENV
+from zenml_core.config.environment import RETRIES_BY_ORCHESTRATOR_ENV, STEP_IMAGE_ENV
 from zenml_core.errors import ZenMLError
 from zenml_core.pipelines.spec import PipelineSpec
 from zenml_kubeflow.config import KubeflowStepSettings
@@ -125,9 +125,17 @@ def build_pipeline(
             if settings.gpu_type:
                 task.set_accelerator_type(settings.gpu_type)
                 task.set_accelerator_limit(settings.gpu_count)
-            if settings.retries:
-                task.set_retry(num_retries=settings.retries)
+            # Retries have one owner: Kubeflow's retry policy, each attempt recording itself
+            # under the one step run; the step runner inside does not loop as well.
+            retries = settings.retries or step.settings.retries
             variables = {STEP_IMAGE_ENV: image, **(environment or {}), **settings.environment}
+            if retries:
+                policy: dict[str, Any] = {"num_retries": retries}
+                if step.settings.retry_delay:
+                    policy["backoff_duration"] = f"{step.settings.retry_delay:g}s"
+                    policy["backoff_factor"] = step.settings.retry_backoff
+                task.set_retry(**policy)
+                variables[RETRIES_BY_ORCHESTRATOR_ENV] = "1"
             for key, value in variables.items():
                 task.set_env_variable(key, value)
             if from_secret:
