@@ -185,3 +185,16 @@ def flaky(failures: int = 2) -> int:
 @pipeline
 def retrying(failures: int = 2) -> None:
     flaky(failures=failures)
+
+
+@step
+def trained(rows: int = 10) -> Annotated[list[int], "model"]:
+    log_metadata(metadata={"rows": rows}, artifact_name="model")
+    log_metadata(metadata={"took_s": 0.1})
+    return list(range(rows))
+
+
+@step
+def mislabelled() -> int:
+    log_metadata(metadata={"x": 1}, artifact_name="nope")
+    return 1

@@ -468,3 +468,25 @@ def test_an_orchestrator_retrying_a_failed_step_reuses_its_row_and_keeps_the_att
     assert retried.status == "running" and retried.error is None
     assert [(a["attempt"], a["error"]) for a in retried.attempts] == [(1, "OOMKilled")]
     store.finish_run(opened.id, "failed", "test over")
+
+
+def test_log_metadata_attaches_to_an_output_artifact(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    @pipeline
+    def training() -> None:
+        idiom_steps.trained(rows=4)
+
+    run = training.run(plugins=plugins, reporter=quiet())
+    step = run.steps["trained"]
+    assert step.outputs["model"].metadata == {"rows": 4}
+    assert step.metadata == {"took_s": 0.1}
+    cached = training.run(plugins=plugins, reporter=quiet()).steps["trained"]
+    assert cached.status == "cached" and cached.outputs["model"].metadata == {"rows": 4}
+
+    @pipeline
+    def wrong() -> None:
+        idiom_steps.mislabelled()
+
+    with pytest.raises(PipelineRunFailedError, match=r"names nope, not an output of this step"):
+        wrong.run(plugins=plugins, reporter=quiet())

@@ -143,6 +143,7 @@ def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -
         cursor.execute("ALTER TABLE step_run DROP COLUMN cache_parts, DROP COLUMN reason")
         cursor.execute("ALTER TABLE run DROP COLUMN process_started")  # version 6
         cursor.execute("ALTER TABLE step_run DROP COLUMN attempts")  # version 7
+        cursor.execute("ALTER TABLE artifact DROP COLUMN metadata")
         cursor.execute(
             "ALTER TABLE pipeline MODIFY name VARCHAR(255) CHARACTER SET utf8mb4"
             " COLLATE utf8mb4_general_ci NOT NULL"

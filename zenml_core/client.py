@@ -211,6 +211,11 @@ class Artifact(_View[ArtifactRecord]):
         return self.record.uri
 
     @property
+    def metadata(self) -> dict[str, Any]:
+        """What the producing step logged for this output (``log_metadata(artifact_name=)``)."""
+        return dict(self.record.metadata)
+
+    @property
     def producer(self) -> StepRun:
         """The step run that wrote this artifact (lineage)."""
         return self.client.step_run(self.record.producer_id)

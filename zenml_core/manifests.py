@@ -40,6 +40,7 @@ class ArtifactEntry:
     producer_step_run: int | None
     output_name: str
     id: int | None = None
+    metadata: dict[str, Any] = field(factory=dict)  # what the step logged for this output
 
     @classmethod
     def of(cls, artifact: ArtifactRecord) -> ArtifactEntry:
@@ -52,6 +53,7 @@ class ArtifactEntry:
             content_hash=artifact.content_hash,
             producer_step_run=artifact.producer_id,
             output_name=artifact.output_name,
+            metadata=dict(artifact.metadata),
         )
 
 

@@ -383,6 +383,7 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
         raise hook_error
     arguments = _load_inputs(context, step, step_spec, attempt.inputs)
     written, step_context = _attempts(attempt, step, arguments)
+    written = _with_artifact_metadata(written, step_context)
     input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
     outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_context.metadata)
     context.known_outputs[attempt.name] = outputs
@@ -390,6 +391,14 @@ def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
     write_step_manifest(context, result)
     context.reporter.step(attempt.name, f"finished in {result.duration_ms:.0f} ms")
     return result
+
+
+def _with_artifact_metadata(
+    written: list[NewArtifact], step_context: StepContext
+) -> list[NewArtifact]:
+    """The outputs with what the step logged for each (``log_metadata(artifact_name=...)``)."""
+    logged = step_context.artifact_metadata
+    return [evolve(a, metadata=logged.get(a.output_name, {})) for a in written]
 
 
 def _run_once(
@@ -410,6 +419,12 @@ def _run_once(
         output_types = step.signature.output_types
         for name, value in values.items():
             _check_type(name, output_types[name], value)
+        unknown = set(step_context.artifact_metadata) - set(values)
+        if unknown:
+            raise StepExecutionError(
+                f"log_metadata(artifact_name=...) names {', '.join(sorted(unknown))}, not an "
+                f"output of this step (outputs: {', '.join(values) or 'none'})"
+            )
         written = _write_outputs(context, step_spec, values)  # adopts shards the engine wrote
     finally:
         step_context.close()

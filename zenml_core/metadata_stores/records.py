@@ -70,6 +70,7 @@ class ArtifactRecord:
     producer_id: int
     output_name: str
     created_at: datetime.datetime
+    metadata: dict[str, Any] = field(factory=dict)  # what the step logged for this output
 
 
 @frozen
@@ -82,3 +83,4 @@ class NewArtifact:
     materializer: str
     size: int
     content_hash: str
+    metadata: dict[str, Any] = field(factory=dict)

@@ -43,6 +43,11 @@ def _v5(execute: Execute, dialect: str) -> None:
             )
 
 
+def _v7(execute: Execute, dialect: str) -> None:
+    execute(f"ALTER TABLE step_run ADD COLUMN attempts {_texts(dialect)} NULL")
+    execute(f"ALTER TABLE artifact ADD COLUMN metadata {_texts(dialect)} NULL")
+
+
 # How to bring a database from version N-1 to N, in order: a function of (execute, dialect),
 # since SQLite and MySQL cannot always share one SQL text. Tests upgrade a real version-1
 # SQLite database (tests/fixtures/) and a MySQL database taken back to version 4.
@@ -56,9 +61,7 @@ MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
     ),
     5: _v5,
     6: lambda execute, _: execute("ALTER TABLE run ADD COLUMN process_started BIGINT NULL"),
-    7: lambda execute, dialect: execute(
-        f"ALTER TABLE step_run ADD COLUMN attempts {_texts(dialect)} NULL"
-    ),
+    7: _v7,
 }
 
 
@@ -147,6 +150,7 @@ def build_models(database: Any) -> SimpleNamespace:
         producer = peewee.ForeignKeyField(StepRun, backref="produced", on_delete="CASCADE")
         output_name = name_field()
         created_at = peewee.DateTimeField()
+        metadata = peewee.TextField(null=True)  # version 7: log_metadata(artifact_name=...)
 
     class StepOutput(Base):
         """Links every step run, cached ones too, to the artifacts it output."""

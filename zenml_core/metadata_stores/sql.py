@@ -567,7 +567,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
     ) -> int:
         cursor = self._execute(
             "INSERT INTO artifact (uri, type, materializer, size, content_hash, producer_id,"
-            " output_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " output_name, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 artifact.uri,
                 artifact.type,
@@ -577,6 +577,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 producer,
                 artifact.output_name,
                 created_at,
+                _dumps(artifact.metadata) if artifact.metadata else None,
             ),
         )
         return int(cursor.lastrowid)
@@ -784,6 +785,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                                 materializer=artifact.materializer,
                                 size=artifact.size,
                                 content_hash=artifact.content_hash,
+                                metadata=artifact.metadata,
                             ),
                             producer,
                             ended,
@@ -803,7 +805,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
 
     _ARTIFACT_COLUMNS = (
         "a.id, a.uri, a.type, a.materializer, a.size, a.content_hash, a.producer_id,"
-        " a.output_name, a.created_at"
+        " a.output_name, a.created_at, a.metadata"
     )
     _STEP_COLUMNS = (
         "s.id, s.run_id, s.name, s.status, s.started_at, s.ended_at, s.cache_key,"
@@ -823,6 +825,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             producer_id=row[6],
             output_name=row[7],
             created_at=_aware(_as_datetime(row[8])),  # type: ignore[arg-type]
+            metadata=json.loads(row[9]) if row[9] else {},
         )
 
     @staticmethod

@@ -37,6 +37,8 @@ class StepContext:
     run_id: str
     run_name: str
     metadata: dict[str, Any] = field(factory=dict)
+    # log_metadata(..., artifact_name=OUTPUT): recorded with that output artifact
+    artifact_metadata: dict[str, dict[str, Any]] = field(factory=dict)
     open_processing: Callable[[], ProcessingSession] | None = field(default=None, repr=False)
     _session: ProcessingSession | None = field(default=None, init=False, repr=False)
 
@@ -69,9 +71,12 @@ def step_context() -> StepContext:
     return context
 
 
-def log_metadata(metadata: Mapping[str, Any] | None = None, **values: Any) -> None:
+def log_metadata(
+    metadata: Mapping[str, Any] | None = None, *, artifact_name: str | None = None, **values: Any
+) -> None:
     """Record JSON values with the running step (later calls update earlier keys), given as
-    keywords or, as ZenML users write it, as ``log_metadata(metadata={...})``."""
+    keywords or, as ZenML users write it, as ``log_metadata(metadata={...})``; with
+    ``artifact_name=OUTPUT``, with that output artifact of the step instead."""
     if metadata is not None:
         if not isinstance(metadata, Mapping):
             raise StepContextError(
@@ -87,7 +92,10 @@ def log_metadata(metadata: Mapping[str, Any] | None = None, **values: Any) -> No
                 f"step {context.step_name!r}: metadata {key!r} is not JSON ({exc}); log numbers, "
                 "strings, lists or dicts"
             ) from None
-    context.metadata.update(values)
+    if artifact_name is None:
+        context.metadata.update(values)
+    else:
+        context.artifact_metadata.setdefault(artifact_name, {}).update(values)
 
 
 class running:
