@@ -58,6 +58,37 @@ def chain(length: int) -> Pipeline:
 
 
 @step
+def positive(value: int) -> bool:
+    return value >= 0
+
+
+def ordered_chain(length: int) -> Pipeline:
+    """The chain, each step also ordered ``after=`` the one before and run ``when=`` the
+    first step's output holds (the compile-time cost of ordering and conditions)."""
+
+    def body() -> None:
+        first = start()
+        flag = positive(first)
+        value = first
+        for _ in range(length - 2):
+            value = increment(value, after=value, when=flag)
+
+    return Pipeline(body, name=f"ordered_chain_{length}")
+
+
+def compile_cost(repeat: int, length: int = 1000) -> tuple[float, float]:
+    """Median milliseconds to compile a chain of ``length`` steps, plain and with after=/when=."""
+    from zenml_core.plugin.manager import create_plugin_manager
+
+    plugins = create_plugin_manager(autoload=False)
+    plain, ordered = chain(length), ordered_chain(length)
+    return (
+        median_of(repeat, lambda: _timed(lambda: plain.compile(plugins=plugins))),
+        median_of(repeat, lambda: _timed(lambda: ordered.compile(plugins=plugins))),
+    )
+
+
+@step
 def make_array() -> np.ndarray:
     return ARRAY
 
@@ -286,6 +317,10 @@ def run_all(repeat: int) -> list[dict[str, Any]]:
             0.5,
             "81 ms" if reference else "-",
         )
+
+    plain, ordered = compile_cost(repeat)
+    add("compile 1,000 steps", plain, "ms", None, None, "-")
+    add("compile 1,000 steps with after= and when= each", ordered, "ms", plain, None, "-")
 
     first, again, floor = cache_key_cost(repeat)
     add("cache key, step reaching 200 functions: first", first, "ms", floor, None, "-")
