@@ -432,26 +432,32 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         cache_parts: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> int:
+        import peewee
+
         with self._session(write=True):
-            retried = self._retry_of_failed(run_id, name, cache_key, parameters)
-            if retried is not None:
+            try:
+                cursor = self._execute(
+                    "INSERT INTO step_run (run_id, name, status, started_at, cache_key,"
+                    " parameters, cache_parts, reason)"
+                    f" SELECT ?, ?, ?, ?, ?, ?, ?, ? {self._WHILE_RUNNING}",
+                    (
+                        run_id,
+                        name,
+                        StepStatus.RUNNING,
+                        utcnow(),
+                        cache_key,
+                        _dumps(parameters),
+                        None if cache_parts is None else _dumps(cache_parts),
+                        reason,
+                        run_id,
+                        RunStatus.RUNNING,
+                    ),
+                )
+            except peewee.IntegrityError:  # the (run, name) row exists: a retry of a failure?
+                retried = self._retry_of_failed(run_id, name, cache_key, parameters)
+                if retried is None:
+                    raise
                 return retried
-            cursor = self._execute(
-                "INSERT INTO step_run (run_id, name, status, started_at, cache_key, parameters,"
-                f" cache_parts, reason) SELECT ?, ?, ?, ?, ?, ?, ?, ? {self._WHILE_RUNNING}",
-                (
-                    run_id,
-                    name,
-                    StepStatus.RUNNING,
-                    utcnow(),
-                    cache_key,
-                    _dumps(parameters),
-                    None if cache_parts is None else _dumps(cache_parts),
-                    reason,
-                    run_id,
-                    RunStatus.RUNNING,
-                ),
-            )
             if not cursor.rowcount:
                 self._refuse(run_id=run_id)
             return int(cursor.lastrowid)

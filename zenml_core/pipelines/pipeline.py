@@ -69,6 +69,7 @@ class Pipeline:
         ``on_failure``, ``on_success``."""
         import copy
 
+        from zenml_core.execution.outcome_hooks import check_hook
         from zenml_core.pipelines.builder import merge_settings
 
         known = {
@@ -88,8 +89,6 @@ class Pipeline:
             elif key == "config_path" and value is not None:
                 value = Path(value)
             elif key in ("on_failure", "on_success"):
-                from zenml_core.execution.outcome_hooks import check_hook
-
                 check_hook(f"pipeline {self.name!r}", key, value, PipelineDefinitionError)
             setattr(configured, key, value)
         return configured
