@@ -490,3 +490,35 @@ def test_log_metadata_attaches_to_an_output_artifact(
 
     with pytest.raises(PipelineRunFailedError, match=r"names nope, not an output of this step"):
         wrong.run(plugins=plugins, reporter=quiet())
+
+
+def test_an_existing_artifact_passes_into_a_step_by_id_or_reference(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    from zenml_core import ExternalArtifact
+
+    first = idiom_steps.idioms.run(plugins=plugins, reporter=quiet())
+    quotient = first.steps["divide"].outputs["quotient"]
+
+    @pipeline
+    def again() -> None:
+        idiom_steps.add(ExternalArtifact(f"{first.name}/divide/quotient"), 10, id="by_ref")
+        idiom_steps.add(ExternalArtifact(quotient.id), 20, id="by_id")
+
+    spec = again.compile(plugins=plugins)
+    assert spec.step("by_ref").inputs["x"].external == f"{first.name}/divide/quotient"
+    assert spec.step("by_ref").upstream == []
+    run = again.run(plugins=plugins, reporter=quiet())
+    assert run.steps["by_ref"].output.load() == 13 and run.steps["by_id"].output.load() == 23
+    assert run.steps["by_ref"].inputs["x"].id == quotient.id  # recorded as its input
+    assert run.record.spec["steps"][0]["inputs"]["x"]["external"] == str(quotient.id)
+    assert again.run(plugins=plugins, reporter=quiet()).steps["by_ref"].status == "cached"
+
+    @pipeline
+    def missing() -> None:
+        idiom_steps.add(ExternalArtifact("latest/nowhere/output"), 1)
+
+    with pytest.raises(Exception, match="has no step 'nowhere'"):
+        missing.run(plugins=plugins, reporter=quiet())
+    with pytest.raises(PipelineDefinitionError, match="a value cannot be passed yet"):
+        ExternalArtifact(value=[1, 2, 3])

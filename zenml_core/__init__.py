@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from zenml_core.client import Client
     from zenml_core.dataset import Dataset
     from zenml_core.pipelines import Pipeline, SimplePipeline, pipeline
+    from zenml_core.pipelines.external import ExternalArtifact
     from zenml_core.steps import BaseStep, log_metadata, step, step_context
 
 # name -> the module that defines it, imported when the name is first used
@@ -24,6 +25,7 @@ _LAZY = {
     "BaseStep": "zenml_core.steps",
     "Client": "zenml_core.client",
     "Dataset": "zenml_core.dataset",
+    "ExternalArtifact": "zenml_core.pipelines.external",
     "Pipeline": "zenml_core.pipelines",
     "SimplePipeline": "zenml_core.pipelines",
     "log_metadata": "zenml_core.steps",
@@ -33,8 +35,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "BaseStep", "Client", "Dataset", "Pipeline", "SimplePipeline", "__version__", "hookimpl",
-    "log_metadata", "pipeline", "step", "step_context",
+    "BaseStep", "Client", "Dataset", "ExternalArtifact", "Pipeline", "SimplePipeline",
+    "__version__", "hookimpl", "log_metadata", "pipeline", "step", "step_context",
 ]  # fmt: skip
 
 

@@ -269,6 +269,11 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
         if not _upstream_completed(context, before):
             return _skipped(attempt, f"step {before!r}, which it comes after, did not complete")
     for input_name, wire in attempt.spec.inputs.items():
+        if wire.external:  # an existing artifact, resolved to its id when the run started
+            attempt.inputs[input_name] = context.stack.metadata_store.get_artifact(
+                int(wire.external)
+            )
+            continue
         artifact = upstream_outputs[wire.step].get(wire.output)
         if artifact is None and not _upstream_completed(context, wire.step):
             return _skipped(attempt, f"upstream step {wire.step!r} did not complete")

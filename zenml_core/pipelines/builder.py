@@ -17,6 +17,7 @@ from attrs import frozen
 
 from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
+from zenml_core.pipelines.external import ExternalArtifact
 from zenml_core.pipelines.spec import (
     ConditionSpec,
     InputSpec,
@@ -295,6 +296,9 @@ class PipelineBuilder:
                     f"step {name!r}: input {input_name!r} got all outputs of step "
                     f"{value._step!r}; pass one of them, e.g. .{value._names[0]}"
                 )
+            if isinstance(value, ExternalArtifact):
+                inputs[input_name] = InputSpec(step="", output="", external=value.reference)
+                continue
             several = _fan_in(value)
             if several is not None:
                 inputs.update(self._fan_in(name, input_name, expected, several, overrides))

@@ -10,6 +10,7 @@ def _edges(spec: PipelineSpec) -> list[tuple[str, str, str]]:
         (wire.step, step.name, f"{wire.output} → {input_name}")
         for step in spec.steps
         for input_name, wire in step.inputs.items()
+        if not wire.external
     ]
 
 

@@ -177,19 +177,21 @@ class Pipeline:
         **parameters: Any,
     ) -> PipelineRun:
         """Compile and run on ``stack`` (a Stack, or a stack's name: see :meth:`stack_name`)."""
+        from zenml_core.errors import PipelineRunFailedError, RepositoryError
+        from zenml_core.execution.outcome_hooks import call_hook
+        from zenml_core.orchestrators.reporting import Reporter
+        from zenml_core.pipelines.external import resolve_external_artifacts
         from zenml_core.pipelines.import_guard import refuse_run_while_importing
         from zenml_core.pipelines.run import run
-
-        refuse_run_while_importing(self.name)
         from zenml_core.plugin.manager import create_plugin_manager
         from zenml_core.repository import Repository
         from zenml_core.stack.builder import load_stack
 
+        refuse_run_while_importing(self.name)
         plugins = create_plugin_manager() if plugins is None else plugins
         config = self._config(config)
         spec = self.compile(config=config, plugins=plugins, **parameters)
         name_template = run_name or (config.run_name if config else None) or self.run_name
-        from zenml_core.errors import RepositoryError
 
         repository: Repository | None
         if stack is None or isinstance(stack, str):
@@ -200,10 +202,7 @@ class Pipeline:
                 repository = Repository.find()
             except RepositoryError:
                 repository = None
-        from zenml_core.errors import PipelineRunFailedError
-        from zenml_core.execution.outcome_hooks import call_hook
-        from zenml_core.orchestrators.reporting import Reporter
-
+        spec = resolve_external_artifacts(spec, stack, plugins)
         reporter = reporter or Reporter()
         try:
             finished = run(

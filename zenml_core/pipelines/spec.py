@@ -36,8 +36,13 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
 
 @frozen
 class InputSpec:
+    """Where an input comes from: output ``output`` of step ``step``, or (``step`` empty) the
+    existing artifact ``external`` names (an id, or RUN/STEP/OUTPUT until a run resolves it
+    to the id)."""
+
     step: str
     output: str
+    external: str | None = None
 
 
 @frozen
@@ -96,7 +101,8 @@ class StepSpec:
     def upstream(self) -> list[str]:
         """Names of the steps this step waits for: those whose outputs it reads, and those it
         comes ``after``. Every orchestrator orders steps by this."""
-        waits = {wire.step for wire in self.inputs.values()} | set(self.after)
+        waits = {wire.step for wire in self.inputs.values() if not wire.external}
+        waits |= set(self.after)
         if self.when is not None:
             waits.add(self.when.step)
         return sorted(waits)
@@ -182,6 +188,8 @@ def check_graph(spec: PipelineSpec) -> None:
                 f"pipeline {spec.name!r}: two steps are named {step.name!r}"
             )
         for input_name, wire in step.inputs.items():
+            if wire.external:
+                continue  # an existing artifact: checked when the run resolves it
             upstream = seen.get(wire.step)
             if upstream is None:
                 later = any(other.name == wire.step for other in spec.steps)
