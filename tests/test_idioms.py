@@ -522,3 +522,10 @@ def test_an_existing_artifact_passes_into_a_step_by_id_or_reference(
         missing.run(plugins=plugins, reporter=quiet())
     with pytest.raises(PipelineDefinitionError, match="a value cannot be passed yet"):
         ExternalArtifact(value=[1, 2, 3])
+
+
+def test_a_pipeline_parameter_named_like_a_run_keyword_is_refused() -> None:
+    with pytest.raises(PipelineDefinitionError, match="a parameter cannot be named 'stack'"):
+
+        @pipeline
+        def clash(stack: str = "x") -> None: ...

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from zenml_core.stack.stack import Stack
 
 
+# Keywords of Pipeline.run: a pipeline function's parameters cannot use them.
+RUN_KEYWORDS = frozenset({"config", "stack", "plugins", "reporter", "run_name"})
+
+
 class Pipeline:
     """A pipeline function plus its options; call it to run it."""
 
@@ -52,6 +56,12 @@ class Pipeline:
 
         self.function = function
         self.name = check_length("pipeline", name or function.__name__)
+        taken = sorted(set(inspect.signature(function).parameters) & RUN_KEYWORDS)
+        if taken:
+            raise PipelineDefinitionError(
+                f"pipeline {self.name!r}: a parameter cannot be named {taken[0]!r} (run() takes "
+                f"{taken[0]}= itself); rename it"
+            )
         self.enable_cache = enable_cache
         self.stack = stack  # the stack this pipeline runs on unless the run says otherwise
         for kind, hook in (("on_failure", on_failure), ("on_success", on_success)):
