@@ -13,14 +13,9 @@ so the run reads exactly that artifact and is cached by its content like any inp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zenml_core.errors import PipelineDefinitionError
-
-if TYPE_CHECKING:
-    from zenml_core.pipelines.spec import PipelineSpec
-    from zenml_core.plugin.manager import PluginManager
-    from zenml_core.stack.stack import Stack
 
 
 class ExternalArtifact:
@@ -39,27 +34,3 @@ class ExternalArtifact:
 
     def __repr__(self) -> str:
         return f"ExternalArtifact({self.reference!r})"
-
-
-def resolve_external_artifacts(
-    spec: PipelineSpec, stack: Stack, plugins: PluginManager
-) -> PipelineSpec:
-    """``spec`` with every external input's reference replaced by its artifact's id (an
-    unknown reference fails here, before anything runs)."""
-    from attrs import evolve
-
-    from zenml_core.client import Client
-
-    if not any(w.external for s in spec.steps for w in s.inputs.values()):
-        return spec
-    client = Client(stack=stack, plugins=plugins)
-    steps = []
-    for step in spec.steps:
-        inputs = {}
-        for name, wire in step.inputs.items():
-            if wire.external:
-                found = client.artifact(wire.external)
-                wire = evolve(wire, external=str(found.id))
-            inputs[name] = wire
-        steps.append(evolve(step, inputs=inputs))
-    return evolve(spec, steps=tuple(steps))

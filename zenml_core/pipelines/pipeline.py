@@ -190,7 +190,6 @@ class Pipeline:
         from zenml_core.errors import PipelineRunFailedError, RepositoryError
         from zenml_core.execution.outcome_hooks import call_hook
         from zenml_core.orchestrators.reporting import Reporter
-        from zenml_core.pipelines.external import resolve_external_artifacts
         from zenml_core.pipelines.import_guard import refuse_run_while_importing
         from zenml_core.pipelines.run import run
         from zenml_core.plugin.manager import create_plugin_manager
@@ -212,7 +211,6 @@ class Pipeline:
                 repository = Repository.find()
             except RepositoryError:
                 repository = None
-        spec = resolve_external_artifacts(spec, stack, plugins)
         reporter = reporter or Reporter()
         try:
             finished = run(

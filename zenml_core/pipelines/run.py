@@ -49,6 +49,7 @@ def run(
 
     reporter = Reporter() if reporter is None else reporter
     started = time.perf_counter()
+    spec = _resolve_external_artifacts(spec, stack, plugins)
     record = open_run(spec, stack, repository, resumed_from=resumed_from, name=run_name)
     run_id = record.id
     context = RunContext.create(spec, run_id, record.name, stack, plugins, reporter, reuse)
@@ -146,3 +147,27 @@ def _summary(
         reason = str(raised).strip().splitlines()
         text += f", stopped by {type(raised).__name__}: {redact(reason[0]) if reason else ''}"
     return text
+
+
+def _resolve_external_artifacts(
+    spec: PipelineSpec, stack: Stack, plugins: PluginManager
+) -> PipelineSpec:
+    """``spec`` with every external input's reference replaced by its artifact's id (an
+    unknown reference fails here, before anything runs)."""
+    from attrs import evolve
+
+    from zenml_core.client import Client
+
+    if not any(w.external for s in spec.steps for w in s.inputs.values()):
+        return spec
+    client = Client(stack=stack, plugins=plugins)
+    steps = []
+    for step in spec.steps:
+        inputs = {}
+        for name, wire in step.inputs.items():
+            if wire.external:
+                found = client.artifact(wire.external)
+                wire = evolve(wire, external=str(found.id))
+            inputs[name] = wire
+        steps.append(evolve(step, inputs=inputs))
+    return evolve(spec, steps=tuple(steps))
