@@ -97,14 +97,12 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
 
     run = _client(context).run(run_name)
     record = run.record
-    upstream = {
-        step["name"]: sorted(
-            {wire["step"] for wire in step["inputs"].values()}
-            | set(step.get("after", []))
-            | ({step["when"]["step"]} if step.get("when") else set())
-        )
-        for step in record.spec.get("steps", [])  # empty for runs rebuilt without a spec
-    }
+    upstream: dict[str, list[str]] = {}
+    if record.spec.get("steps"):  # empty for runs rebuilt without a spec
+        from zenml_core.pipelines.spec import PipelineSpec
+
+        spec = PipelineSpec.from_dict(record.spec, source=f"run {record.name}")
+        upstream = {step.name: step.upstream for step in spec.steps}
     steps = []
     for step in run.steps.values():
         steps.append(

@@ -110,7 +110,7 @@ def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _fan_in(value: Any) -> list[StepOutput] | None:
+def _output_list(value: Any) -> list[StepOutput] | None:
     """The handles of a list made of step outputs only (None for any other value); a list
     that mixes outputs and plain values is refused."""
     if not isinstance(value, list | tuple) or not value:
@@ -299,7 +299,7 @@ class PipelineBuilder:
             if isinstance(value, ExternalArtifact):
                 inputs[input_name] = InputSpec(step="", output="", external=value.reference)
                 continue
-            several = _fan_in(value)
+            several = _output_list(value)
             if several is not None:
                 inputs.update(self._fan_in(name, input_name, expected, several, overrides))
                 continue

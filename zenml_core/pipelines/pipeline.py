@@ -76,32 +76,23 @@ class Pipeline:
     def with_options(self, **options: Any) -> Pipeline:
         """A configured copy: any of ``enable_cache``, ``stack``, ``settings`` (merged over
         this pipeline's), ``run_name``, ``config_path`` (a run config file read at each run),
-        ``on_failure``, ``on_success``."""
-        import copy
-
-        from zenml_core.execution.outcome_hooks import check_hook
+        ``on_failure``, ``on_success``; checked as the decorator checks them."""
         from zenml_core.pipelines.builder import merge_settings
 
-        known = {
-            "enable_cache", "stack", "settings", "run_name", "config_path", "on_failure",
-            "on_success",
+        current = {
+            "enable_cache": self.enable_cache, "stack": self.stack, "settings": self.settings,
+            "run_name": self.run_name, "config_path": self.config_path,
+            "on_failure": self.on_failure, "on_success": self.on_success,
         }  # fmt: skip
-        unknown = set(options) - known
+        unknown = set(options) - set(current)
         if unknown:
             raise PipelineDefinitionError(
-                f"pipeline {self.name!r}: with_options takes {', '.join(sorted(known))}; "
+                f"pipeline {self.name!r}: with_options takes {', '.join(sorted(current))}; "
                 f"not {', '.join(sorted(unknown))}"
             )
-        configured = copy.copy(self)
-        for key, value in options.items():
-            if key == "settings":
-                value = merge_settings(self.settings, value or {})
-            elif key == "config_path" and value is not None:
-                value = Path(value)
-            elif key in ("on_failure", "on_success"):
-                check_hook(f"pipeline {self.name!r}", key, value, PipelineDefinitionError)
-            setattr(configured, key, value)
-        return configured
+        if "settings" in options:
+            options["settings"] = merge_settings(self.settings, options["settings"] or {})
+        return Pipeline(self.function, name=self.name, **{**current, **options})
 
     def _config(self, given: RunConfig | None) -> RunConfig | None:
         """The run's configuration: the one given, else ``config_path``'s."""

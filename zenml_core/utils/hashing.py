@@ -90,13 +90,14 @@ def hash_files(
         size = getattr(entry, "size", None)
         if isinstance(size, int):  # a RemoteFile: its size stands in for a stat
             entries[tuple(name.split("/"))] = entry
+    base = str(folder)
     return _hash_entries(
         sorted(entries.items()),
         size_of=lambda parts, entry: (
-            entry.size if entry is not None else os.stat(folder.joinpath(*parts)).st_size
+            entry.size if entry is not None else os.stat(os.path.join(base, *parts)).st_size
         ),
         known=known,
-        open_file=lambda parts: open(folder.joinpath(*parts), "rb", buffering=0),
+        open_file=lambda parts: open(os.path.join(base, *parts), "rb", buffering=0),
     )
 
 
@@ -121,8 +122,10 @@ def _hash_entries(
     *,
     size_of: Callable[[tuple[str, ...], Any], int],
     known: Mapping[str, Any],
-    open_file: Callable[[tuple[str, ...]], io.RawIOBase | io.BufferedIOBase],
+    open_file: Callable[[tuple[str, ...]], io.FileIO | io.BytesIO],
 ) -> tuple[str, int, dict[str, int]]:
+    """The digest over ``entries``: a known file by its size (``size_of``) and recorded hash,
+    any other by its bytes (``open_file``; its size is taken from the open file)."""
     import xxhash
 
     digest = xxhash.xxh3_128()
@@ -133,12 +136,18 @@ def _hash_entries(
         relative = "/".join(parts)
         name = relative.encode("utf-8")
         recorded = _known_hash(known.get(relative))
-        size = size_of(parts, entry)
-        digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
         if recorded is not None:
+            size = size_of(parts, entry)
+            digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
             digest.update(b"known " + recorded.encode("ascii"))
         else:
             with open_file(parts) as handle:
+                size = (
+                    handle.getbuffer().nbytes
+                    if isinstance(handle, io.BytesIO)
+                    else os.fstat(handle.fileno()).st_size
+                )
+                digest.update(len(name).to_bytes(8, "little") + name + size.to_bytes(8, "little"))
                 if size <= _CHUNK:
                     digest.update(handle.read())
                 else:
