@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, NamedTuple
 
-from zenml_core import log_metadata, pipeline, step
+from zenml_core import log_metadata, pipeline, step, unmapped
 
 
 @step
@@ -198,3 +198,54 @@ def trained(rows: int = 10) -> Annotated[list[int], "model"]:
 def mislabelled() -> int:
     log_metadata(metadata={"x": 1}, artifact_name="nope")
     return 1
+
+
+@step
+def numbers(count: int = 3) -> list[int]:
+    return list(range(1, count + 1))
+
+
+@step
+def scaled(number: int, factor: int, label: str = "x") -> str:
+    if number < 0:
+        raise ValueError(f"cannot scale {number}")
+    return f"{label}{number * factor}"
+
+
+@step
+def joined(parts: list[str]) -> str:
+    return ",".join(parts)
+
+
+@pipeline
+def mapping(count: int = 3, factor: int = 10) -> None:
+    """One ``scaled`` per number; the factor comes from a step, passed whole to each item."""
+    parts = scaled.map(number=numbers(count), factor=unmapped(add(factor, 0)), label="n")
+    joined(parts)
+
+
+@step
+def pairs() -> tuple[Annotated[list[int], "lefts"], Annotated[list[str], "rights"]]:
+    return [1, 2], ["a", "b"]
+
+
+@step
+def glue(left: int, right: str) -> str:
+    return f"{right}{left}"
+
+
+@step
+def shout(text: str) -> str:
+    return text.upper()
+
+
+@pipeline
+def chained_maps() -> None:
+    """Two lists zipped into one map, and a map over a map's outputs."""
+    lefts, rights = pairs()
+    joined(shout.map(glue.map(left=lefts, right=rights)))
+
+
+@step
+def signed() -> list[int]:
+    return [1, -1, 2]

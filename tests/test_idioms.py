@@ -529,3 +529,74 @@ def test_a_pipeline_parameter_named_like_a_run_keyword_is_refused() -> None:
 
         @pipeline
         def clash(stack: str = "x") -> None: ...
+
+
+def test_map_runs_a_step_per_item_cached_by_item_and_a_list_input_collects_them(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    spec = idiom_steps.mapping.compile(plugins=plugins)
+    assert spec.step("scaled").mapped == ("number",)
+    assert spec.step("scaled[1]").inputs["number"].output == "number-1"  # read from the split
+    assert PipelineSpec.from_json(spec.to_json()) == spec
+    run = idiom_steps.mapping.run(plugins=plugins, reporter=quiet())
+    assert run.steps["joined"].output.load() == "n10,n20,n30"
+    assert [run.steps[f"scaled[{i}]"].output.load() for i in range(3)] == ["n10", "n20", "n30"]
+    assert run.steps["scaled"].record.metadata == {"items": 3}
+    # one more item: only that item runs; the others come from the cache by their content
+    more = idiom_steps.mapping.run(plugins=plugins, reporter=quiet(), count=4)
+    assert [more.steps[f"scaled[{i}]"].status for i in range(4)] == ["cached"] * 3 + ["completed"]
+    assert more.steps["joined"].output.load() == "n10,n20,n30,n40"
+    # an empty list gives no items and an empty list downstream
+    assert (
+        idiom_steps.mapping.run(plugins=plugins, reporter=quiet(), count=0)
+        .steps["joined"]
+        .output.load()
+        == ""
+    )
+
+
+def test_maps_zip_several_lists_and_chain_over_a_map_s_outputs(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    run = idiom_steps.chained_maps.run(plugins=plugins, reporter=quiet())
+    assert run.steps["joined"].output.load() == "A1,B2"
+    assert run.steps["shout[1]"].output.load() == "B2"
+
+
+def test_a_failing_item_fails_the_run_and_skips_what_collects_the_items(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    @pipeline(enable_cache=False)
+    def negative() -> None:
+        idiom_steps.joined(idiom_steps.scaled.map(idiom_steps.signed(), 2))
+
+    with pytest.raises(PipelineRunFailedError) as failed:
+        negative.run(plugins=plugins, reporter=quiet())
+    steps = Client().run(failed.value.run.id).steps
+    assert {name: step.status for name, step in steps.items()} == {
+        "signed": "completed", "scaled": "completed", "scaled[0]": "completed",
+        "scaled[1]": "failed", "scaled[2]": "completed", "joined": "skipped",
+    }  # fmt: skip
+    assert "cannot scale -1" in (steps["scaled[1]"].record.error or "")
+
+    @pipeline
+    def not_a_list() -> None:
+        idiom_steps.scaled.map(idiom_steps.answer(), 2)
+
+    with pytest.raises(PipelineDefinitionError, match="not a list; wrap it in unmapped"):
+        not_a_list.compile(plugins=plugins)
+
+    @pipeline
+    def nothing_to_map() -> None:
+        idiom_steps.scaled.map(1, 2)
+
+    with pytest.raises(PipelineDefinitionError, match="needs at least one input"):
+        nothing_to_map.compile(plugins=plugins)
+
+    @pipeline(enable_cache=False)
+    def uneven() -> None:
+        _, rights = idiom_steps.pairs()
+        idiom_steps.glue.map(left=idiom_steps.numbers(3), right=rights)
+
+    with pytest.raises(PipelineRunFailedError, match="'left' has 3, 'right' has 2 items"):
+        uneven.run(plugins=plugins, reporter=quiet())

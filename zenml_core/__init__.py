@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from zenml_core.client import Client
     from zenml_core.dataset import Dataset
     from zenml_core.pipelines import Pipeline, SimplePipeline, pipeline
+    from zenml_core.pipelines.builder import unmapped
     from zenml_core.pipelines.external import ExternalArtifact
     from zenml_core.steps import BaseStep, log_metadata, step, step_context
 
@@ -32,11 +33,13 @@ _LAZY = {
     "pipeline": "zenml_core.pipelines",
     "step": "zenml_core.steps",
     "step_context": "zenml_core.steps",
+    "unmapped": "zenml_core.pipelines.builder",
 }
 
 __all__ = [
     "BaseStep", "Client", "Dataset", "ExternalArtifact", "Pipeline", "SimplePipeline",
     "__version__", "hookimpl", "log_metadata", "pipeline", "step", "step_context",
+    "unmapped",
 ]  # fmt: skip
 
 

@@ -263,3 +263,24 @@ def step_manifests(
         if isinstance(manifest, StepManifest):
             found.append(manifest)
     return found
+
+
+def run_step_manifests(
+    store: BaseArtifactStore[Any],
+    spec: PipelineSpec,
+    run_id: str,
+    steps: list[str],
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> list[StepManifest]:
+    """The step manifests written so far for ``steps`` of the run and for the items of the
+    mapped ones among them (``step.map``), leaving out the steps in ``skip``."""
+    from zenml_core.pipelines.spec import item_names
+
+    found = step_manifests(store, spec.name, run_id, [s for s in steps if s not in skip])
+    items = [
+        item
+        for manifest in found
+        for item in item_names(spec, manifest.step, manifest.outputs)
+        if item not in skip
+    ]
+    return found + step_manifests(store, spec.name, run_id, items) if items else found

@@ -99,10 +99,13 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
     record = run.record
     upstream: dict[str, list[str]] = {}
     if record.spec.get("steps"):  # empty for runs rebuilt without a spec
-        from zenml_core.pipelines.spec import PipelineSpec
+        from zenml_core.pipelines.spec import PipelineSpec, map_item
 
         spec = PipelineSpec.from_dict(record.spec, source=f"run {record.name}")
         upstream = {step.name: step.upstream for step in spec.steps}
+        for name in run.steps:  # step.map's items, named after their mapped step
+            if name not in upstream and map_item(name) is not None:
+                upstream[name] = spec.step(name).upstream
     steps = []
     for step in run.steps.values():
         steps.append(

@@ -36,6 +36,8 @@ class StepInvocation:
     of reach from where the step runs (a cluster, a local SQLite file); the step records into
     a scratch store and its manifest, which the orchestrator imports. ``on_training_backend``:
     this process is the training backend's job, so it runs the step instead of handing it on.
+    ``with_map_items``: for a mapped step (``step.map``), run its items here too, one after
+    the other, after the split (an orchestrator that cannot start steps at run time).
     """
 
     run_id: str
@@ -47,6 +49,7 @@ class StepInvocation:
     python_path: tuple[str, ...] = ()
     record_via_manifest: bool = False
     on_training_backend: bool = False
+    with_map_items: bool = False
 
     def argv(self) -> list[str]:
         """The arguments after ``python -m zenml_core.entrypoint``."""
@@ -61,6 +64,8 @@ class StepInvocation:
             arguments.append("--record-via-manifest")
         if self.on_training_backend:
             arguments.append("--on-training-backend")
+        if self.with_map_items:
+            arguments.append("--with-map-items")
         return arguments
 
     def command(self, python: str = "python3", module: str = ENTRYPOINT) -> list[str]:
@@ -85,6 +90,7 @@ class StepInvocation:
         )
         parser.add_argument("--record-via-manifest", action="store_true")
         parser.add_argument("--on-training-backend", action="store_true")
+        parser.add_argument("--with-map-items", action="store_true")
         return parser
 
     @classmethod
@@ -102,6 +108,7 @@ class StepInvocation:
             python_path=tuple(args.python_path),
             record_via_manifest=args.record_via_manifest,
             on_training_backend=args.on_training_backend,
+            with_map_items=args.with_map_items,
         )
 
     @classmethod
@@ -151,7 +158,7 @@ def with_scratch_metadata(stack: Stack, spec: PipelineSpec, run_id: str, run_nam
 
     import attrs
 
-    from zenml_core.manifests import step_manifests
+    from zenml_core.manifests import run_step_manifests
     from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 
     folder = tempfile.mkdtemp(prefix="zenml-scratch-")
@@ -175,7 +182,7 @@ def with_scratch_metadata(stack: Stack, spec: PipelineSpec, run_id: str, run_nam
         pid=os.getpid(),
     )
     steps = [step.name for step in spec.steps]
-    documents = step_manifests(stack.artifact_store, spec.name, run_id, steps)
+    documents = run_step_manifests(stack.artifact_store, spec, run_id, steps)
     scratch.restore_steps(run_id, run_name, documents, {}, {}, [])
     return attrs.evolve(stack, metadata_store=scratch)
 
@@ -187,11 +194,28 @@ def execute(context: RunContext, invocation: StepInvocation) -> StepOutcome:
     from zenml_core.execution.step_runner import run_step
 
     outcome = run_step(context, invocation.step, on_backend=invocation.on_training_backend)
+    _leave_failure(context, invocation, outcome)
+    if invocation.with_map_items and outcome.status in (StepStatus.COMPLETED, StepStatus.CACHED):
+        from zenml_core.pipelines.spec import item_names
+
+        failed = None
+        for item in item_names(context.spec, invocation.step, outcome.outputs):
+            ended = run_step(context, item)  # a failed item does not stop the others
+            _leave_failure(context, invocation, ended)
+            if ended.status == StepStatus.FAILED and failed is None:
+                failed = ended
+        outcome = failed or outcome  # the task fails with the first failed item's error
+    return outcome
+
+
+def _leave_failure(context: RunContext, invocation: StepInvocation, outcome: StepOutcome) -> None:
+    """A step recording via its manifest leaves its failure there too."""
+    from zenml_core.execution.context import StepStatus
+
     if outcome.status == StepStatus.FAILED and invocation.record_via_manifest:
         from zenml_core.manifests import write_step_manifest
 
         write_step_manifest(context, outcome, strict=True)
-    return outcome
 
 
 def exit_code(outcome: StepOutcome) -> int:

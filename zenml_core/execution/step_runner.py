@@ -24,12 +24,12 @@ from zenml_core.artifact_stores.base import Save
 from zenml_core.artifacts import load_artifact, unusable_reason
 from zenml_core.backends.processing import ProcessingSession
 from zenml_core.errors import HookError, RunClosedError, StepExecutionError
-from zenml_core.execution.cache import cache_key, step_cache_parts
+from zenml_core.execution.cache import CACHE_KEY_VERSION, cache_key, step_cache_parts
 from zenml_core.execution.context import RunContext, StepOutcome, StepStatus
 from zenml_core.manifests import write_step_manifest
 from zenml_core.materializers.registry import load_materializer, save_value, type_path
 from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
-from zenml_core.pipelines.spec import StepSpec
+from zenml_core.pipelines.spec import StepSpec, item_count, item_input, map_item
 from zenml_core.steps.base import BaseStep
 from zenml_core.steps.context import StepContext, running
 from zenml_core.steps.signature import UNIONS, fan_in_input, list_item_type, runtime_class
@@ -95,7 +95,8 @@ def _write_outputs(
     chosen: dict[str, str] = {}
 
     def saver(name: str, value: Any) -> Save:
-        declared = step_spec.outputs[name].materializer
+        output = step_spec.outputs.get(name)  # None: an item a mapped step split off
+        declared = output.materializer if output is not None else None
 
         def save(folder: Path) -> Mapping[str, str] | None:
             chosen[name], known = save_value(context.materializers, value, folder, declared)
@@ -141,6 +142,9 @@ def _load_inputs(
             fan_in.setdefault(item[0], {})[item[1]] = value
         else:
             arguments[input_name] = value
+    for name in step_spec.inputs:
+        if name not in inputs and fan_in_input(name) is None:
+            fan_in.setdefault(name, {})  # a mapped step's outputs, of no items
     for name, items in fan_in.items():
         arguments[name] = [items[index] for index in sorted(items)]
     return arguments
@@ -155,7 +159,8 @@ def run_step(context: RunContext, step_name: str, *, on_backend: bool = False) -
     ``on_backend`` set.
     """
     backend = context.stack.training_backend
-    wants_backend = context.spec.step(step_name).settings.training_backend
+    step_spec = context.spec.step(step_name)
+    wants_backend = step_spec.settings.training_backend and not step_spec.mapped
     if backend is not None and wants_backend and not on_backend:
         settled = try_cached(context, step_name)
         if settled is not None:
@@ -243,10 +248,12 @@ def _settle(context: RunContext, step_name: str, *, execute: bool) -> StepOutcom
     """Resolve inputs, reuse, execute, record; the hooks run after the record is final."""
     attempt = _Attempt(context, context.spec.step(step_name))
     try:
-        step = attempt.step = instantiate(attempt.spec)
+        step = attempt.step = None if attempt.spec.mapped else instantiate(attempt.spec)
         skipped = _resolve_inputs(attempt)
         if skipped is not None:
             return skipped
+        if step is None:  # a mapped step: this step run splits its lists into items
+            return _after(attempt, split_items(attempt))
         cached = _reuse(attempt, step)
         if cached is None and not execute:
             return None
@@ -265,6 +272,8 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
     complete (an orchestrator that does not gate on failures, kfp.local, started us anyway)."""
     context = attempt.context
     upstream_outputs = {name: context.outputs_of(name) for name in attempt.spec.upstream}
+    item = map_item(attempt.name)
+    own_map = item[0] if item else None  # an item reads its value from its map's split
     for before in attempt.spec.after:
         if not _upstream_completed(context, before):
             return _skipped(attempt, f"step {before!r}, which it comes after, did not complete")
@@ -272,6 +281,14 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
         if wire.external:  # an existing artifact, resolved to its id when the run started
             attempt.inputs[input_name] = context.stack.metadata_store.get_artifact(
                 int(wire.external)
+            )
+            continue
+        if wire.step != own_map and context.spec.step(wire.step).mapped:  # items' outputs
+            items = _item_outputs(context, wire.step, wire.output, upstream_outputs[wire.step])
+            if items is None:
+                return _skipped(attempt, f"an item of mapped step {wire.step!r} did not complete")
+            attempt.inputs.update(
+                (f"{input_name}[{index}]", item) for index, item in enumerate(items)
             )
             continue
         artifact = upstream_outputs[wire.step].get(wire.output)
@@ -284,6 +301,105 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
             )
         attempt.inputs[input_name] = artifact
     return _check_condition(attempt, upstream_outputs)
+
+
+def _item_outputs(
+    context: RunContext, mapped: str, output: str, split: dict[str, ArtifactRecord]
+) -> list[ArtifactRecord] | None:
+    """Output ``output`` of every item of mapped step ``mapped``, in order (``split``: the
+    outputs of the step run that split its lists); None if an item has none."""
+    found = []
+    for index in range(item_count(context.spec.step(mapped), split)):
+        artifact = context.outputs_of(f"{mapped}[{index}]").get(output)
+        if artifact is None:
+            return None
+        found.append(artifact)
+    return found
+
+
+def split_items(attempt: _Attempt) -> StepOutcome:
+    """The step run of a mapped step: its mapped inputs' lists written item by item, as its
+    outputs ``<input>-<index>`` (reused from an earlier run when the lists are the same), for
+    the items' step runs ``name[0]``, ``name[1]``, ... to read."""
+    context, spec = attempt.context, attempt.spec
+    metadata, store = context.stack.metadata_store, context.stack.artifact_store
+    lists = {name: _mapped_artifacts(attempt, name) for name in spec.mapped}
+    attempt.inputs = {name: a for name, a in attempt.inputs.items() if _mapped_input(spec, name)}
+    input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
+    attempt.parts = {
+        "version": CACHE_KEY_VERSION,
+        "map": {
+            name: [f"{a.content_hash}|{a.materializer}" for a in artifacts]
+            for name, (artifacts, _) in lists.items()
+        },
+    }
+    attempt.key = cache_key(attempt.parts)
+    attempt.reason = "no earlier run split the same lists"
+    found = metadata.find_cached(attempt.key) if context.spec.caching(spec) else None
+    if found is not None and unusable_reason(store, found[1]) is None:
+        attempt.step_run_id = metadata.record_cached_step(
+            context.run_id, spec.name, {}, attempt.key, found[0].id, input_ids,
+            cache_parts=attempt.parts,
+        )  # fmt: skip
+        context.known_outputs[spec.name] = found[1]
+        count = item_count(spec, found[1])
+        context.reporter.step(spec.name, f"{count} items (the split is cached)")
+        return attempt.outcome(StepStatus.CACHED, cached_from=found[0].id, outputs=found[1])
+    attempt.step_run_id = metadata.start_step(
+        context.run_id, spec.name, {}, attempt.key, cache_parts=attempt.parts,
+        reason=attempt.reason,
+    )  # fmt: skip
+    items = {name: _mapped_values(store, name, *listed) for name, listed in lists.items()}
+    lengths = {name: len(values) for name, values in items.items()}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{name!r} has {length}" for name, length in lengths.items())
+        raise StepExecutionError(
+            f"the lists a map goes over must be as long as each other: {shown} items; wrap "
+            "the ones to pass whole in unmapped(...)"
+        )
+    values = {
+        item_input(name, index): value
+        for name, listed in items.items()
+        for index, value in enumerate(listed)
+    }
+    count = next(iter(lengths.values()))
+    written = _write_outputs(context, spec, values)
+    step_metadata = {"items": count}
+    outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_metadata)
+    context.known_outputs[spec.name] = outputs
+    result = attempt.outcome(StepStatus.COMPLETED, outputs=outputs, metadata=step_metadata)
+    write_step_manifest(context, result)
+    context.reporter.step(spec.name, f"split into {count} items")
+    return result
+
+
+def _mapped_input(spec: StepSpec, input_name: str) -> bool:
+    item = fan_in_input(input_name)
+    return (item[0] if item else input_name) in spec.mapped
+
+
+def _mapped_artifacts(attempt: _Attempt, name: str) -> tuple[list[ArtifactRecord], bool]:
+    """The artifacts a mapped input reads, and whether they are one list (not the outputs of
+    a mapped upstream's items)."""
+    if name in attempt.inputs:
+        return [attempt.inputs[name]], True
+    items: list[ArtifactRecord] = []
+    while f"{name}[{len(items)}]" in attempt.inputs:
+        items.append(attempt.inputs[f"{name}[{len(items)}]"])
+    return items, False
+
+
+def _mapped_values(
+    store: Any, name: str, artifacts: list[ArtifactRecord], whole: bool
+) -> list[Any]:
+    if not whole:
+        return [load_artifact(store, artifact) for artifact in artifacts]
+    value = load_artifact(store, artifacts[0])
+    if not isinstance(value, list | tuple):
+        raise StepExecutionError(
+            f"mapped input {name!r} must be a list to map over, got {type(value).__name__}"
+        )
+    return list(value)
 
 
 def _check_condition(

@@ -52,7 +52,7 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         A failed step skips the steps that depend on it; independent branches go on. When a
         single step is ready and nothing else runs, it runs in this thread.
         """
-        from zenml_core.execution.context import StepStatus
+        from zenml_core.pipelines.spec import map_item
 
         spec = context.spec
         downstream = spec.downstream()
@@ -61,7 +61,12 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         ready = [step.name for step in spec.steps if not step.upstream]
         outcomes: dict[str, StepOutcome] = {}
         skipped: set[str] = set()
+        maps = _MapsInFlight(context)
         workers = workers or os.cpu_count() or 1
+
+        def position(name: str) -> tuple[int, int]:
+            item = map_item(name)
+            return (order[item[0]], item[1]) if item else (order[name], -1)
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zenml-step") as pool:
             running: set[Future[StepOutcome]] = set()
@@ -70,18 +75,22 @@ class BaseOrchestrator(StackComponent[ConfigT]):
                 if len(ready) == 1 and not running:
                     finished.append(run_one(ready.pop()))
                 else:
-                    for name in sorted(ready, key=order.__getitem__):
+                    for name in sorted(ready, key=position):
                         running.add(pool.submit(run_one, name))
                     ready = []
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     finished = [future.result() for future in done]
                 for outcome in finished:
                     outcomes[outcome.step] = outcome
-                    if outcome.status == StepStatus.FAILED:
-                        for skip in self.skip_dependants(context, outcome.step, skipped):
+                    settled = maps.settle(outcome, ready)
+                    if settled is None:
+                        continue  # a mapped step's items are still running
+                    name, failed = settled
+                    if failed:
+                        for skip in self.skip_dependants(context, name, skipped):
                             outcomes[skip.step] = skip
                         continue
-                    for child in downstream[outcome.step]:
+                    for child in downstream[name]:
                         waiting[child] -= 1
                         if waiting[child] == 0 and child not in skipped:
                             ready.append(child)
@@ -110,3 +119,39 @@ class BaseOrchestrator(StackComponent[ConfigT]):
             outcomes.append(StepOutcome(name, StepStatus.SKIPPED, step_run_id, 0.0, error=reason))
             pending.extend(downstream[name])
         return outcomes
+
+
+class _MapsInFlight:
+    """The items of mapped steps (``step.map``) while they run: a mapped step's split step
+    run starts its items; the step counts as done for its dependants when every item is."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.pending: dict[str, set[str]] = {}
+        self.failed: set[str] = set()
+
+    def settle(self, outcome: StepOutcome, ready: list[str]) -> tuple[str, bool] | None:
+        """``(step, failed)`` once ``outcome`` ends a step for its dependants, else None (items
+        were added to ``ready``, or others of the same map still run)."""
+        from zenml_core.execution.context import StepStatus
+        from zenml_core.pipelines.spec import item_count, map_item
+
+        failed = outcome.status == StepStatus.FAILED
+        item = map_item(outcome.step)
+        if item is not None and item[0] in self.pending:
+            mapped, items = item[0], self.pending[item[0]]
+            items.discard(outcome.step)
+            if failed:
+                self.failed.add(mapped)
+            if items:
+                return None
+            del self.pending[mapped]
+            return mapped, mapped in self.failed
+        step = self.context.spec.step(outcome.step)
+        if step.mapped and outcome.status in (StepStatus.COMPLETED, StepStatus.CACHED):
+            names = [f"{step.name}[{i}]" for i in range(item_count(step, outcome.outputs))]
+            if names:
+                self.pending[step.name] = set(names)
+                ready.extend(names)
+                return None
+        return outcome.step, failed

@@ -60,21 +60,26 @@ def _spec_materializers(context: RunContext) -> Callable[[str], bool]:
 
 def import_step_manifests(context: RunContext) -> list[str]:
     """Record the steps of the run that left a manifest but no record; returns their names."""
-    from zenml_core.manifests import step_manifests
+    from zenml_core.manifests import run_step_manifests
     from zenml_core.metadata_stores.rebuild import drop_untrusted_outputs
+    from zenml_core.pipelines.spec import item_names
 
     metadata = context.stack.metadata_store
+    spec = context.spec
     records = metadata.list_step_runs(context.run_id)
     recorded = {step.name for step in records}
-    missing = [step.name for step in context.spec.steps if step.name not in recorded]
+    outputs = {record.name: metadata.step_run_outputs(record.id) for record in records}
+    # the steps, and the items of mapped steps whose split is recorded here already
+    names = [step.name for step in spec.steps]
+    names += [
+        item for name in recorded & set(names) for item in item_names(spec, name, outputs[name])
+    ]
     store = context.stack.artifact_store
-    documents = step_manifests(store, context.spec.name, context.run_id, missing)
+    documents = run_step_manifests(store, spec, context.run_id, names, skip=recorded)
     if documents:
         # Inputs made by steps recorded here already (run locally, cached) link by URI too.
         known = {
-            artifact.uri: artifact.id
-            for record in records
-            for artifact in metadata.step_run_outputs(record.id).values()
+            artifact.uri: artifact.id for found in outputs.values() for artifact in found.values()
         }
         problems: list[str] = []
         documents = drop_untrusted_outputs(documents, _spec_materializers(context), problems)
@@ -93,18 +98,25 @@ def outcomes_after_remote_run(
     not fail at all (the remote service stopped early)."""
     from zenml_core.execution.context import StepOutcome
     from zenml_core.orchestrators.external import outcome_from_record
+    from zenml_core.pipelines.spec import item_names
 
     import_step_manifests(context)
     metadata = context.stack.metadata_store
     recorded = {step.name for step in metadata.list_step_runs(context.run_id)}
     outcomes: dict[str, StepOutcome] = {}
+    failed_maps: set[str] = set()  # mapped steps with a failed item
     for step in context.spec.steps:
         if step.name in recorded:
             outcomes[step.name] = outcome_from_record(context, step.name, 0, [], seconds)
+            for item in item_names(context.spec, step.name, outcomes[step.name].outputs):
+                if item in recorded:  # a mapped step's items: a failed one stops what follows
+                    outcomes[item] = outcome_from_record(context, item, 0, [], seconds)
+                    if outcomes[item].status == StepStatus.FAILED:
+                        failed_maps.add(step.name)
             continue
         stopped = [
             u for u in step.upstream
-            if outcomes[u].status in (StepStatus.FAILED, StepStatus.SKIPPED)
+            if outcomes[u].status in (StepStatus.FAILED, StepStatus.SKIPPED) or u in failed_maps
         ]  # fmt: skip
         if (
             not stopped

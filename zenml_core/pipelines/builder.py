@@ -96,6 +96,20 @@ class StepOutputs:
         return f"<outputs {', '.join(self._names)} of step {self._step!r}>"
 
 
+class unmapped:  # lower case, as ZenML users write it: step.map(x=items, y=unmapped(y))
+    """Inside ``step.map(...)``: pass this step output whole to every item instead of
+    mapping over it."""
+
+    __slots__ = ("output",)
+
+    def __init__(self, output: StepOutput) -> None:
+        if not isinstance(output, StepOutput):
+            raise PipelineDefinitionError(
+                f"unmapped() takes one output of a step, got {type(output).__name__}"
+            )
+        self.output = output
+
+
 def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
     """Settings from the pipeline, the step and the configuration, later ones winning; a
     plugin's settings (a dict) merge key by key: ``{"docker": {"memory": "2g"}}`` on the
@@ -269,7 +283,11 @@ class PipelineBuilder:
                 found.append(before)
         return tuple(found)
 
-    def add(self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def add(
+        self, step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any], *, mapped: bool = False
+    ) -> Any:
+        """Record one call of ``step``; with ``mapped`` (``step.map(...)``), the step runs once
+        per item of the lists its step-output inputs carry."""
         positional = list(step.signature.parameters.parameters)[: len(args)]
         kwargs = {  # with_options(parameters=...) of a function step: defaults for this call
             **{k: v for k, v in step.call_defaults.items() if k not in positional},
@@ -289,8 +307,20 @@ class PipelineBuilder:
 
         inputs: dict[str, InputSpec] = {}
         parameters: dict[str, Any] = {}
+        mapped_inputs: list[str] = []
         for input_name, value in bound.arguments.items():
             expected = signature.input_types[input_name]
+            if isinstance(value, unmapped):
+                if not mapped:
+                    raise PipelineDefinitionError(
+                        f"step {name!r}: unmapped() is for step.map(...); pass the output as is"
+                    )
+                value = value.output
+            elif mapped and isinstance(value, StepOutput):
+                self._check_mapped(name, input_name, value, expected)
+                inputs[input_name] = InputSpec(step=value.step, output=value.output)
+                mapped_inputs.append(input_name)
+                continue
             if isinstance(value, StepOutputs):
                 raise PipelineDefinitionError(
                     f"step {name!r}: input {input_name!r} got all outputs of step "
@@ -369,16 +399,40 @@ class PipelineBuilder:
             config=check_parameter(name, "parameters", step.config),
             after=after_steps,
             when=condition,
+            mapped=tuple(mapped_inputs),
         )
+        if mapped and not mapped_inputs:
+            raise PipelineDefinitionError(
+                f"step {name!r}: .map() needs at least one input that is a step's output (a "
+                "list) to map over; call the step directly otherwise"
+            )
         remember(spec.source, step.loadable)
         self.steps.append(spec)
         handles = {
-            output: StepOutput(step=name, output=output, annotation=annotation)
+            # a mapped step's output is the list of its items' outputs
+            output: StepOutput(name, output, list[annotation] if mapped else annotation)  # type: ignore[valid-type]
             for output, annotation in signature.output_types.items()
         }
         if signature.output_tuple is not None or not handles:
             return StepOutputs(name, handles)  # none at all: still a handle for after=
         return next(iter(handles.values()))
+
+    @staticmethod
+    def _check_mapped(name: str, input_name: str, handle: StepOutput, expected: Any) -> None:
+        """The output a mapped input maps over is a list of values the input takes."""
+        item_type = list_item_type(handle.annotation)
+        if item_type is None and handle.annotation not in (list, Any):
+            raise PipelineDefinitionError(
+                f"step {name!r}: .map() maps over input {input_name!r}, but output "
+                f"{handle.output!r} of step {handle.step!r} is {type_name(handle.annotation)}, "
+                "not a list; wrap it in unmapped(...) to pass it whole to every item"
+            )
+        if item_type is not None and not is_compatible(item_type, expected):
+            raise PipelineDefinitionError(
+                f"step {name!r}: input {input_name!r} expects {type_name(expected)} but the "
+                f"items of output {handle.output!r} of step {handle.step!r} are "
+                f"{type_name(item_type)}"
+            )
 
     def _fan_in(
         self,

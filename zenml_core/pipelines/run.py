@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from zenml_core.errors import PipelineRunFailedError, ZenMLError
 from zenml_core.execution.context import RunStatus, StepStatus
+from zenml_core.pipelines.spec import map_item
 
 if TYPE_CHECKING:
     from zenml_core.client import PipelineRun
@@ -121,7 +122,7 @@ def _summary(
     """What happened to the steps, counted from the record when the orchestrator stopped before
     reporting every step (Ctrl-C, a failed image build), and why it stopped."""
     statuses = {name: outcome.status for name, outcome in outcomes.items()}
-    if len(statuses) < len(spec.steps):
+    if any(step.name not in statuses for step in spec.steps):
         # The store itself may be why the run stopped: then count what is known.
         with contextlib.suppress(Exception):
             statuses = {r.name: r.status for r in stack.metadata_store.list_step_runs(run_id)}
@@ -135,10 +136,11 @@ def _summary(
         )
     ]
     counted = ", ".join(f"{number} {label}" for number, label in counts)
-    not_started = len(spec.steps) - len(statuses)
+    not_started = sum(step.name not in statuses for step in spec.steps)
     if not_started:
         counted += f", {not_started} not started"
-    text = f"{len(spec.steps)} steps ({counted})"
+    items = sum(map_item(name) is not None for name in statuses)  # step.map's items
+    text = f"{len(spec.steps) + items} steps ({counted})"
     if isinstance(raised, KeyboardInterrupt):
         text += ", interrupted (Ctrl-C)"
     elif raised is not None:

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from zenml_core.config.converter import structure, unstructure
 from zenml_core.errors import PipelineDefinitionError
 
-SPEC_VERSION = 3
+SPEC_VERSION = 4
 
 
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +31,8 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     showable, rebuildable and resumable). Version 2 added the ``processing_backend`` step
     setting, false when absent; version 3 the steps' ``after`` (steps they follow without
     reading their outputs), ``when`` (a condition) and the retry settings, empty or none
-    when absent."""
+    when absent; version 4 ``mapped`` (the inputs a ``.map`` call expands over) and the
+    ``timeout`` setting, none when absent."""
     return {**data, "version": SPEC_VERSION}
 
 
@@ -78,6 +80,8 @@ class StepSettings:
     retries: int = 0
     retry_delay: float = 0.0
     retry_backoff: float = 1.0
+    # version 4: stop the step's code after this many seconds (None: no limit)
+    timeout: float | None = None
 
 
 @frozen
@@ -91,6 +95,9 @@ class StepSpec:
     config: dict[str, Any] = field(factory=dict)  # a step class's parameters object
     after: tuple[str, ...] = ()  # steps this one follows without reading their outputs
     when: ConditionSpec | None = None  # run only if this upstream output says so
+    # version 4: ``.map`` - these inputs are lists, and the step runs once per item of them
+    # (as steps ``name[0]``, ``name[1]``, ...); the others go to every item as they are
+    mapped: tuple[str, ...] = ()
 
     @property
     def recorded_parameters(self) -> dict[str, Any]:
@@ -123,6 +130,11 @@ class PipelineSpec:
         for step in self.steps:
             if step.name == name:
                 return step
+        item = map_item(name)
+        if item is not None:
+            mapped = self.step(item[0])
+            if mapped.mapped:
+                return item_spec(mapped, item[1])
         known = ", ".join(step.name for step in self.steps)
         raise PipelineDefinitionError(f"pipeline {self.name!r} has no step {name!r} ({known})")
 
@@ -160,6 +172,49 @@ class PipelineSpec:
     @classmethod
     def from_json(cls, text: str, *, source: str = "pipeline spec") -> PipelineSpec:
         return cls.from_dict(json.loads(text), source=source)
+
+
+_ITEM = re.compile(r"^(.+)\[(\d+)\]$")
+
+
+def map_item(name: str) -> tuple[str, int] | None:
+    """``("process", 3)`` for ``process[3]``, the step run of one item of a mapped step."""
+    found = _ITEM.match(name)
+    return None if found is None else (found.group(1), int(found.group(2)))
+
+
+def item_input(input_name: str, index: int) -> str:
+    """The name of item ``index`` of mapped input ``input_name`` among the outputs of the
+    step run that splits the lists (``numbers-3``)."""
+    return f"{input_name}-{index}"
+
+
+def item_count(mapped: StepSpec, split_outputs: Mapping[str, Any]) -> int:
+    """How many items mapped step ``mapped`` has, from the outputs of its split step run."""
+    prefix = f"{mapped.mapped[0]}-"
+    return sum(
+        1 for name in split_outputs if name.startswith(prefix) and name[len(prefix) :].isdigit()
+    )
+
+
+def item_names(spec: PipelineSpec, step_name: str, split_outputs: Mapping[str, Any]) -> list[str]:
+    """The step runs of the items of ``step_name`` if it is a mapped step (given the outputs
+    of its split step run); empty for any other step."""
+    step = spec.step(step_name)
+    if not step.mapped:
+        return []
+    return [f"{step_name}[{index}]" for index in range(item_count(step, split_outputs))]
+
+
+def item_spec(mapped: StepSpec, index: int) -> StepSpec:
+    """The step that runs item ``index`` of mapped step ``mapped``: each mapped input reads
+    its item from the split step run (recorded under the mapped step's own name)."""
+    inputs = dict(mapped.inputs)
+    for name in mapped.mapped:
+        inputs[name] = InputSpec(step=mapped.name, output=item_input(name, index))
+    return evolve(
+        mapped, name=f"{mapped.name}[{index}]", inputs=inputs, mapped=(), after=(), when=None
+    )
 
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -201,6 +256,11 @@ def check_graph(spec: PipelineSpec) -> None:
                 raise PipelineDefinitionError(
                     f"step {step.name!r}: input {input_name!r} reads output {wire.output!r} "
                     f"that step {wire.step!r} does not have ({', '.join(upstream.outputs)})"
+                )
+        for name in step.mapped:
+            if name not in step.inputs or step.inputs[name].external:
+                raise PipelineDefinitionError(
+                    f"step {step.name!r}: mapped input {name!r} is not an input read from a step"
                 )
         condition = step.when
         if condition is not None:

@@ -191,5 +191,15 @@ class BaseStep:
 
         return current_builder(self).add(self, args, kwargs)
 
+    def map(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the step once per item: every input given a step's output (a list) is mapped
+        over, item by item (several such lists must be as long as each other); parameters and
+        outputs wrapped in ``unmapped(...)`` go to every item whole. The items run as steps
+        ``name[0]``, ``name[1]``, ... when the run gets there, each cached by its item's
+        content; the call returns the list of their outputs, for a ``list[T]`` input."""
+        from zenml_core.pipelines.builder import current_builder
+
+        return current_builder(self).add(self, args, kwargs, mapped=True)
+
     def __repr__(self) -> str:
         return f"<step {self.name}>"

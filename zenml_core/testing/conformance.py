@@ -361,7 +361,7 @@ class OrchestratorConformance:
             for name, artifact in step.outputs.items()
         }
 
-    @pytest.mark.parametrize("name", ["linear", "diamond", "wide"])
+    @pytest.mark.parametrize("name", ["linear", "diamond", "wide", "mapped"])
     def test_dags_give_the_local_orchestrators_artifacts(
         self, name: str, orchestrator_stack: Any, reference_stack: Any, zenml_plugins: Any
     ) -> None:

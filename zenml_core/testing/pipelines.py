@@ -82,6 +82,13 @@ def failing() -> None:
     double(fail(values))  # depends on the failure: must be skipped
 
 
+@pipeline
+def mapped(count: int = 4) -> None:
+    """``step.map``: one ``double`` per number, run as the orchestrator starts steps (or
+    inside the mapped step's task), collected by ``total``."""
+    total(double.map(numbers(count)))
+
+
 #: How each step of ``failing`` ends where every branch that can run does.
 FAILING_STATUSES = {
     "numbers": "completed", "add": "completed", "total": "completed", "fail": "failed",

@@ -152,7 +152,8 @@ class DockerOrchestrator(ExternalStepOrchestrator[DockerOrchestratorConfig]):
             container = self._start(context, invocation, environment, warm=False)
         else:
             (self._folder / f"go-{invocation.step}").touch()
-        for child in context.spec.downstream()[invocation.step]:
+        # (a mapped step's items start at run time: nothing waits for one of them)
+        for child in context.spec.downstream().get(invocation.step, []):
             self._warm_up(context, child, environment)
         return container
 

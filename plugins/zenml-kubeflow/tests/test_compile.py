@@ -225,3 +225,19 @@ def test_after_becomes_a_task_dependency() -> None:
     tasks = yaml.safe_load(text)["root"]["dag"]["tasks"]
     assert tasks["notify"]["dependentTasks"] == ["fit"]
     assert sorted(tasks["fit"]["dependentTasks"]) == ["prepare"]
+
+
+def test_a_mapped_step_is_one_task_that_runs_its_items() -> None:
+    """The items of ``step.map`` are known only at run time: the mapped step's task splits the
+    list and runs every item (step runs ``double[0]``, ...); no task name has brackets."""
+    from zenml_core.testing.pipelines import mapped
+
+    spec = mapped.compile(plugins=create_plugin_manager(autoload=False))
+    document = yaml.safe_load(
+        compile_to_yaml(spec, image="zenml-steps:abc", stack_document=STACK, python_path=["/p"])
+    )
+    executors = document["deploymentSpec"]["executors"]
+    assert sorted(executors) == ["exec-double", "exec-numbers", "exec-total"]
+    assert "--with-map-items" in executors["exec-double"]["container"]["args"]
+    assert "--with-map-items" not in executors["exec-total"]["container"]["args"]
+    assert document["root"]["dag"]["tasks"]["total"]["dependentTasks"] == ["double"]

@@ -83,9 +83,15 @@ def build_pipeline(
         fixed += ["--python-path", folder]
     if record_via_manifest:
         fixed.append("--record-via-manifest")
+    # A mapped step's items run inside its task, after the split (KFP cannot add tasks
+    # once a run started, and dsl.ParallelFor would need the item count at compile time or a
+    # task per item): task names never carry an item's brackets.
     components = {
         step.name: _component(
-            step.name.replace("_", "-"), image, entrypoint, ["--step", step.name, *fixed]
+            step.name.replace("_", "-"),
+            image,
+            entrypoint,
+            ["--step", step.name, *fixed, *(["--with-map-items"] if step.mapped else [])],
         )
         for step in spec.steps
     }
