@@ -249,3 +249,20 @@ def chained_maps() -> None:
 @step
 def signed() -> list[int]:
     return [1, -1, 2]
+
+
+@step(timeout=1, retries=1, enable_cache=False)
+def slow(seconds: float = 0.0) -> int:
+    import os
+    import time
+
+    log_metadata(metadata={"pid": os.getpid()})
+    if seconds < 0:
+        raise KeyError("negative")
+    time.sleep(seconds)
+    return 7
+
+
+@pipeline
+def timed(seconds: float = 0.0) -> None:
+    slow(seconds)

@@ -600,3 +600,28 @@ def test_a_failing_item_fails_the_run_and_skips_what_collects_the_items(
 
     with pytest.raises(PipelineRunFailedError, match="'left' has 3, 'right' has 2 items"):
         uneven.run(plugins=plugins, reporter=quiet())
+
+
+def test_a_timeout_runs_the_step_in_a_child_process_and_stops_it_when_it_runs_over(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    import os
+    import time
+
+    run = idiom_steps.timed.run(plugins=plugins, reporter=quiet())
+    assert run.steps["slow"].output.load() == 7
+    assert run.steps["slow"].metadata["pid"] != os.getpid()  # logged in the child, kept
+    assert PipelineSpec.from_dict(run.record.spec).step("slow").settings.timeout == 1.0
+    started = time.perf_counter()
+    with pytest.raises(PipelineRunFailedError, match="longer than its timeout of 1 s"):
+        idiom_steps.timed.run(plugins=plugins, reporter=quiet(), seconds=30)
+    assert time.perf_counter() - started < 15  # two attempts of 1 s, not 30 s
+    failed = Client().run("latest").steps["slow"]
+    assert [a["attempt"] for a in failed.record.attempts] == [1]  # the first, retried
+    with pytest.raises(PipelineRunFailedError, match="KeyError: 'negative'"):
+        idiom_steps.timed.run(plugins=plugins, reporter=quiet(), seconds=-1)
+    assert "in the step's child process" in (
+        Client().run("latest").steps["slow"].record.error or ""
+    )
+    with pytest.raises(StepDefinitionError, match="timeout must be seconds > 0"):
+        idiom_steps.step(timeout=0)(idiom_steps.add.function)

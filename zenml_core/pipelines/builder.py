@@ -393,6 +393,7 @@ class PipelineBuilder:
                 retries=step.retry[0],
                 retry_delay=step.retry[1],
                 retry_backoff=step.retry[2],
+                timeout=step.timeout,
                 extra=check_parameter(name, "settings", plugin_settings),
                 **backends,
             ),

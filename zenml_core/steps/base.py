@@ -75,6 +75,7 @@ class BaseStep:
         retries: int = 0,
         retry_delay: float = 0.0,
         retry_backoff: float = 1.0,
+        timeout: float | None = None,
     ) -> None:
         from zenml_core.errors import StepDefinitionError
         from zenml_core.execution.outcome_hooks import check_hook
@@ -95,6 +96,11 @@ class BaseStep:
                 )
         self.call_defaults: dict[str, Any] = {}  # with_options(parameters=...) of a function
         self.retry = _retry_policy(self.name, retries, retry_delay, retry_backoff)
+        ok = timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool))
+        if not ok or (timeout is not None and timeout <= 0):
+            raise StepDefinitionError(f"step {self.name!r}: timeout must be seconds > 0 or None")
+        # seconds an attempt may run; its code then runs in a child process, stopped after it
+        self.timeout = None if timeout is None else float(timeout)
         self.on_failure = on_failure  # called with the exception when the step fails
         self.on_success = on_success  # called when the step's code ran and its outputs are saved
 

@@ -61,6 +61,7 @@ def step(
     retries: int = 0,
     retry_delay: float = 0.0,
     retry_backoff: float = 1.0,
+    timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionStep]: ...
 
 
@@ -77,11 +78,14 @@ def step(
     retries: int = 0,
     retry_delay: float = 0.0,
     retry_backoff: float = 1.0,
+    timeout: float | None = None,
 ) -> FunctionStep | Callable[[Callable[..., Any]], FunctionStep]:
     """Turn a typed function into a step: ``@step`` or ``@step(enable_cache=False, ...)``.
 
     Inputs wired from another step's output are artifacts; inputs given plain values (or left
     at their defaults) are parameters, recorded with the run and part of the cache key.
+    ``retries`` (with ``retry_delay`` seconds, times ``retry_backoff`` after each attempt) runs
+    it again after a failure; ``timeout`` (seconds) stops an attempt that runs longer.
     """
 
     def decorate(function: Callable[..., Any]) -> FunctionStep:
@@ -96,6 +100,7 @@ def step(
             retries=retries,
             retry_delay=retry_delay,
             retry_backoff=retry_backoff,
+            timeout=timeout,
         )
 
     return decorate(function) if function is not None else decorate
