@@ -573,7 +573,7 @@ def call_with_timeout(
             with running(step_context):
                 payload: tuple[Any, ...] = ("value", step.call(**arguments))
             payload += (step_context.metadata, step_context.artifact_metadata)
-        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+        except BaseException as exc:  # sent to the parent, which raises it
             text = "".join(traceback.format_exception(exc))
             try:
                 pickle.dumps(exc)
@@ -608,7 +608,8 @@ def call_with_timeout(
         process.join()
     if kind == "error":
         error: BaseException = payload[0]
-        error.add_note(f"in the step's child process:\n{payload[1]}")
+        note = f"in the step's child process:\n{payload[1]}"
+        error.__notes__ = [*getattr(error, "__notes__", []), note]  # add_note() (3.11+)
         raise error
     if kind == "unsent":
         raise StepExecutionError(
