@@ -607,9 +607,11 @@ def call_with_timeout(
             process.kill()
         process.join()
     if kind == "error":
-        error: BaseException = payload[0]
-        note = f"in the step's child process:\n{payload[1]}"
-        error.__notes__ = [*getattr(error, "__notes__", []), note]  # add_note() (3.11+)
+        error: Any = payload[0]  # an exception; notes are shown with its traceback
+        error.__notes__ = [
+            *getattr(error, "__notes__", []),
+            f"in the step's child process:\n{payload[1]}",
+        ]
         raise error
     if kind == "unsent":
         raise StepExecutionError(
