@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, NamedTuple
 
+import numpy as np
+
 from zenml_core import log_metadata, pipeline, step, unmapped
 
 
@@ -266,3 +268,8 @@ def slow(seconds: float = 0.0) -> int:
 @pipeline
 def timed(seconds: float = 0.0) -> None:
     slow(seconds)
+
+
+@step
+def weigh(values: np.ndarray, factor: int) -> float:
+    return float(values.sum() * factor)

@@ -520,8 +520,60 @@ def test_an_existing_artifact_passes_into_a_step_by_id_or_reference(
 
     with pytest.raises(Exception, match="has no step 'nowhere'"):
         missing.run(plugins=plugins, reporter=quiet())
-    with pytest.raises(PipelineDefinitionError, match="a value cannot be passed yet"):
-        ExternalArtifact(value=[1, 2, 3])
+    with pytest.raises(PipelineDefinitionError, match="takes one thing"):
+        ExternalArtifact()
+
+
+def test_a_value_passes_into_a_step_as_an_artifact_of_no_step_cached_by_its_content(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    import numpy as np
+
+    from zenml_core import ExternalArtifact
+    from zenml_core.metadata_stores.rebuild import rebuild
+
+    weights = np.arange(6.0)
+
+    @pipeline
+    def weighed(scale: float = 1.0) -> None:
+        idiom_steps.weigh(ExternalArtifact(weights * scale), factor=ExternalArtifact(value=2))
+
+    spec = weighed.compile(plugins=plugins)
+    assert spec.step("weigh").inputs["values"].external == "value:0"
+    run = weighed.run(plugins=plugins, reporter=quiet())
+    step = run.steps["weigh"]
+    assert step.output.load() == 30.0
+    passed = step.inputs["values"]
+    assert passed.producer is None and passed.record.materializer.startswith(
+        "zenml_core.materializers.numpy"
+    )
+    np.testing.assert_array_equal(passed.load(), weights)
+    assert run.record.spec["steps"][0]["inputs"]["values"]["external"] == str(passed.id)
+    again = weighed.run(plugins=plugins, reporter=quiet())  # the same content: cached
+    assert again.steps["weigh"].status == "cached"
+    assert weighed.run(plugins=plugins, reporter=quiet(), scale=2.0).steps["weigh"].status == (
+        "completed"
+    )
+    with pytest.raises(PipelineDefinitionError, match="exists only in the Python process"):
+        from zenml_core.pipelines.run import run as run_spec
+
+        run_spec(spec, stack=load_stack(repo, plugins=plugins), plugins=plugins, reporter=quiet())
+    # a metadata store rebuilt from the artifact store keeps the value, as an input of no step
+    from zenml_core.metadata_stores.rebuild import trusted_materializers
+    from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
+
+    target = SQLiteMetadataStore(
+        name="rebuilt", config=SQLiteMetadataStoreConfig(path="rebuilt.db"), root=repo.root
+    )
+    accept = trusted_materializers([m.materializer for m in plugins.registry.materializers], None)
+    report = rebuild(
+        load_stack(repo, plugins=plugins).artifact_store, target, accept_materializer=accept
+    )
+    assert report.problems == []
+    rebuilt_run = next(r for r in target.list_runs() if r.id == run.id)
+    (rebuilt_step,) = target.list_step_runs(rebuilt_run.id)
+    kept = target.step_run_inputs(rebuilt_step.id)["values"]
+    assert (kept.producer_id, kept.content_hash) == (None, passed.record.content_hash)
 
 
 def test_a_pipeline_parameter_named_like_a_run_keyword_is_refused() -> None:

@@ -11,6 +11,7 @@ from conftest import mysql_settings, reset_mysql
 from zenml_core.errors import MetadataNotFoundError
 from zenml_core.metadata_stores.base import BaseMetadataStore
 from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
+from zenml_core.metadata_stores.records import NewArtifact
 from zenml_core.metadata_stores.schema import SCHEMA_VERSION
 from zenml_core.metadata_stores.sqlite import SQLiteMetadataStore, SQLiteMetadataStoreConfig
 
@@ -144,6 +145,7 @@ def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -
         cursor.execute("ALTER TABLE run DROP COLUMN process_started")  # version 6
         cursor.execute("ALTER TABLE step_run DROP COLUMN attempts")  # version 7
         cursor.execute("ALTER TABLE artifact DROP COLUMN metadata")
+        cursor.execute("ALTER TABLE artifact MODIFY producer_id INT NOT NULL")  # version 8
         cursor.execute(
             "ALTER TABLE pipeline MODIFY name VARCHAR(255) CHARACTER SET utf8mb4"
             " COLLATE utf8mb4_general_ci NOT NULL"
@@ -160,3 +162,8 @@ def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -
     step = upgraded.start_step("r2", "s", {}, "k", cache_parts={"code": {}}, reason="why")
     assert upgraded.get_step_run(step).cache_parts == {"code": {}}
     assert upgraded.get_step_run(step).reason == "why"
+    external = upgraded.record_external_artifact(  # version 8: an artifact of no step
+        NewArtifact(output_name="value-0", uri="file:///v", type="builtins:int",
+                    materializer="m@1", size=1, content_hash="h")
+    )  # fmt: skip
+    assert upgraded.get_artifact(external).producer_id is None

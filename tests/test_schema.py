@@ -40,6 +40,20 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
         .fetchall()
     )
     assert sorted(v for (v,) in versions) == list(range(1, SCHEMA_VERSION + 1))
+    # version 8: an artifact of no step (ExternalArtifact(value)); the old links are intact
+    from zenml_core.metadata_stores.records import NewArtifact
+
+    new = store.record_external_artifact(
+        NewArtifact(
+            output_name="value-0", uri="file:///v", type="builtins:int", materializer="m@1",
+            size=1, content_hash="h",
+        )
+    )  # fmt: skip
+    assert store.get_artifact(new).producer_id is None
+    assert store.step_run_outputs(totals[0].id)["output"].producer_id == totals[0].cached_from
+    database = sqlite3.connect(tmp_path / "old.db")
+    assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert database.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
 def test_upgrading_twice_is_harmless(tmp_path: Path) -> None:

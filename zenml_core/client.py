@@ -216,9 +216,11 @@ class Artifact(_View[ArtifactRecord]):
         return dict(self.record.metadata)
 
     @property
-    def producer(self) -> StepRun:
-        """The step run that wrote this artifact (lineage)."""
-        return self.client.step_run(self.record.producer_id)
+    def producer(self) -> StepRun | None:
+        """The step run that wrote this artifact (lineage); None for a value passed into a
+        run as ``ExternalArtifact(value)``."""
+        producer = self.record.producer_id
+        return None if producer is None else self.client.step_run(producer)
 
     def load(self) -> Any:
         from zenml_core.artifacts import load_artifact

@@ -222,7 +222,9 @@ def show_artifact(context: CLIContext, reference: str, value: bool, output: str)
         "size": record.size,
         "content_hash": record.content_hash,
         "created": _time(record.created_at),
-        "produced_by": {
+        "produced_by": None
+        if producer is None  # a value passed in with ExternalArtifact
+        else {
             "step": producer.name,
             "output": record.output_name,
             "run": client.metadata.get_run(producer.record.run_id).name,

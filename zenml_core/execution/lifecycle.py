@@ -107,13 +107,15 @@ def open_run(
     *,
     resumed_from: str | None = None,
     name: str | None = None,
+    run_id: str | None = None,
 ) -> RunRecord:
     """Record a new ``running`` run of ``spec`` driven by this process, and write its opening
-    run manifest. ``name``: a fixed run name or a template (:func:`run_name`)."""
+    run manifest. ``name``: a fixed run name or a template (:func:`run_name`); ``run_id``: the
+    id chosen already (artifacts were written for the run before it opened)."""
     from zenml_core.errors import MetadataNotFoundError, PipelineDefinitionError
     from zenml_core.manifests import write_run_manifest
 
-    run_id = uuid.uuid4().hex
+    run_id = run_id or uuid.uuid4().hex
     chosen = run_name(spec.name, run_id, name)
     if name is not None:
         try:

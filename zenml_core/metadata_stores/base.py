@@ -135,6 +135,10 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         """Record a ``cached`` step run whose outputs are those of step run ``cached_from``."""
         raise NotImplementedError
 
+    def record_external_artifact(self, artifact: NewArtifact) -> int:
+        """Record an artifact no step run produced (an ``ExternalArtifact`` value); its id."""
+        raise NotImplementedError
+
     def fail_step(self, step_run_id: int, error: str, inputs: dict[str, int] | None = None) -> None:
         """Mark the step run failed with ``error``, recording the inputs it had read."""
         raise NotImplementedError

@@ -67,7 +67,7 @@ class ArtifactRecord:
     materializer: str
     size: int
     content_hash: str
-    producer_id: int
+    producer_id: int | None  # None: a value passed in (ExternalArtifact), made by no step
     output_name: str
     created_at: datetime.datetime
     metadata: dict[str, Any] = field(factory=dict)  # what the step logged for this output

@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 NAME_LENGTH = 255  # columns; names users choose are limited to 100 characters (naming.py)
 MYSQL_NAME_COLLATION = "utf8mb4_bin"  # names compare case-sensitively, as on SQLite
 
@@ -48,6 +48,24 @@ def _v7(execute: Execute, dialect: str) -> None:
     execute(f"ALTER TABLE artifact ADD COLUMN metadata {_texts(dialect)} NULL")
 
 
+def _v8(execute: Execute, dialect: str) -> None:
+    """An artifact may have no producing step run (``ExternalArtifact(value)``)."""
+    if dialect == "mysql":
+        execute("ALTER TABLE artifact MODIFY producer_id INT NULL")
+        return
+    # SQLite cannot drop NOT NULL in place, and rebuilding the table would cascade-delete the
+    # links to it: its stored definition is edited instead, the way SQLite documents for
+    # removing a NOT NULL constraint (the file format does not change).
+    version = execute("PRAGMA schema_version").fetchone()[0]
+    execute("PRAGMA writable_schema = ON")
+    execute(
+        "UPDATE sqlite_master SET sql = replace(sql, '\"producer_id\" INTEGER NOT NULL',"
+        " '\"producer_id\" INTEGER') WHERE type = 'table' AND name = 'artifact'"
+    )
+    execute(f"PRAGMA schema_version = {int(version) + 1}")
+    execute("PRAGMA writable_schema = OFF")
+
+
 # How to bring a database from version N-1 to N, in order: a function of (execute, dialect),
 # since SQLite and MySQL cannot always share one SQL text. Tests upgrade a real version-1
 # SQLite database (tests/fixtures/) and a MySQL database taken back to version 4.
@@ -62,6 +80,7 @@ MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
     5: _v5,
     6: lambda execute, _: execute("ALTER TABLE run ADD COLUMN process_started BIGINT NULL"),
     7: _v7,
+    8: _v8,
 }
 
 
@@ -147,7 +166,10 @@ def build_models(database: Any) -> SimpleNamespace:
         materializer = peewee.CharField(max_length=512)
         size = peewee.BigIntegerField()
         content_hash = peewee.CharField(max_length=64, index=True)
-        producer = peewee.ForeignKeyField(StepRun, backref="produced", on_delete="CASCADE")
+        # version 8: null for a value passed in as ExternalArtifact(value), made by no step
+        producer = peewee.ForeignKeyField(
+            StepRun, backref="produced", on_delete="CASCADE", null=True
+        )
         output_name = name_field()
         created_at = peewee.DateTimeField()
         metadata = peewee.TextField(null=True)  # version 7: log_metadata(artifact_name=...)

@@ -35,7 +35,7 @@ from zenml_core.metadata_stores.records import (
 )
 
 if TYPE_CHECKING:
-    from zenml_core.manifests import RunManifest, StepManifest
+    from zenml_core.manifests import ArtifactEntry, RunManifest, StepManifest
 
 ConfigT = TypeVar("ConfigT")
 
@@ -568,8 +568,12 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             f"run {row[0]} already ended {row[1]}{reason}; it records no more steps"
         )
 
+    def record_external_artifact(self, artifact: NewArtifact) -> int:
+        with self._session(write=True):
+            return self._insert_artifact(artifact, None, utcnow())
+
     def _insert_artifact(
-        self, artifact: NewArtifact, producer: int, created_at: datetime.datetime
+        self, artifact: NewArtifact, producer: int | None, created_at: datetime.datetime
     ) -> int:
         cursor = self._execute(
             "INSERT INTO artifact (uri, type, materializer, size, content_hash, producer_id,"
@@ -784,20 +788,17 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                             )
                             continue
                         artifact_ids[artifact.uri] = self._insert_artifact(
-                            NewArtifact(
-                                output_name=artifact.output_name or name,
-                                uri=artifact.uri,
-                                type=artifact.type,
-                                materializer=artifact.materializer,
-                                size=artifact.size,
-                                content_hash=artifact.content_hash,
-                                metadata=artifact.metadata,
-                            ),
-                            producer,
-                            ended,
+                            _new_artifact(artifact, artifact.output_name or name), producer, ended
                         )
                         new_artifacts += 1
                     outputs[name] = artifact_ids[artifact.uri]
+                for artifact in step.inputs.values():
+                    if artifact.uri not in artifact_ids and artifact.producer_step_run is None:
+                        # a value passed in as ExternalArtifact: an artifact of no step
+                        artifact_ids[artifact.uri] = self._insert_artifact(
+                            _new_artifact(artifact, artifact.output_name), None, ended
+                        )
+                        new_artifacts += 1
                 inputs = {
                     name: artifact_ids[artifact.uri]
                     for name, artifact in step.inputs.items()
@@ -1026,3 +1027,16 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 f"no artifact with id {artifact_id}; see `zenml runs show RUN`"
             )
         return self._artifact_from(row)
+
+
+def _new_artifact(entry: ArtifactEntry, output_name: str) -> NewArtifact:
+    """An artifact a manifest describes, to insert again."""
+    return NewArtifact(
+        output_name=output_name,
+        uri=entry.uri,
+        type=entry.type,
+        materializer=entry.materializer,
+        size=entry.size,
+        content_hash=entry.content_hash,
+        metadata=entry.metadata,
+    )

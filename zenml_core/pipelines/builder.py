@@ -17,7 +17,7 @@ from attrs import frozen
 
 from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
-from zenml_core.pipelines.external import ExternalArtifact
+from zenml_core.pipelines.external import VALUE_PREFIX, ExternalArtifact
 from zenml_core.pipelines.spec import (
     ConditionSpec,
     InputSpec,
@@ -207,6 +207,8 @@ class PipelineBuilder:
         self.settings = dict(settings or {})  # the pipeline's, for every step
         self.steps: list[StepSpec] = []
         self._prefixes: list[str] = []  # the pipelines being inlined, outermost first
+        # ExternalArtifact values by the token the spec holds until a run writes them
+        self.values: dict[str, Any] = {}
 
     @contextlib.contextmanager
     def inlining(self, pipeline_name: str) -> Iterator[None]:
@@ -254,6 +256,18 @@ class PipelineBuilder:
                     f"call of {step.source}; give each call its own id"
                 )
         return check_length("step", given)
+
+    def _external(self, artifact: ExternalArtifact) -> str:
+        """The spec's reference of an external artifact: its own, or for a value a token
+        (``value:0``) the run replaces with the id of the artifact it writes."""
+        if artifact.reference is not None:
+            return artifact.reference
+        for token, value in self.values.items():
+            if value is artifact.value:
+                return token  # the same value for several inputs: one artifact
+        token = f"{VALUE_PREFIX}{len(self.values)}"
+        self.values[token] = artifact.value
+        return token
 
     def _after(self, name: str, given: Any) -> tuple[str, ...]:
         """The steps ``after=`` names: calls' outputs, ids (strings) or steps, one or a list."""
@@ -327,7 +341,7 @@ class PipelineBuilder:
                     f"{value._step!r}; pass one of them, e.g. .{value._names[0]}"
                 )
             if isinstance(value, ExternalArtifact):
-                inputs[input_name] = InputSpec(step="", output="", external=value.reference)
+                inputs[input_name] = InputSpec(step="", output="", external=self._external(value))
                 continue
             several = _output_list(value)
             if several is not None:

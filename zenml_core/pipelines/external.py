@@ -1,14 +1,16 @@
-"""``ExternalArtifact``: an artifact that already exists, passed into a step as an input.
+"""``ExternalArtifact``: an existing artifact, or a value, passed into a step as an input.
 
 ::
 
     @pipeline
     def evaluate_again():
-        evaluate(model=ExternalArtifact("latest/train/model"), data=load())
+        evaluate(model=ExternalArtifact("latest/train/model"), data=ExternalArtifact(frame))
 
-The reference is an artifact id or ``RUN/STEP/OUTPUT`` (any run reference ``zenml runs show``
+A reference is an artifact id or ``RUN/STEP/OUTPUT`` (any run reference ``zenml runs show``
 takes); a run resolves it to the artifact's id when it starts and records that id in its spec,
-so the run reads exactly that artifact and is cached by its content like any input.
+so the run reads exactly that artifact and is cached by its content like any input. A value
+(an array, a frame: anything a materializer can write) is written once when the run starts,
+as an artifact no step produced, and recorded the same way.
 """
 
 from __future__ import annotations
@@ -17,20 +19,30 @@ from typing import Any
 
 from zenml_core.errors import PipelineDefinitionError
 
+_NO_VALUE = object()
+VALUE_PREFIX = "value:"  # what a spec holds for a value until a run writes it
+
 
 class ExternalArtifact:
-    """An existing artifact by id or ``RUN/STEP/OUTPUT`` reference. Passing a value (an array,
-    a frame) is not supported yet: return it from a step instead."""
+    """An existing artifact (an id, or ``RUN/STEP/OUTPUT``), or ``value``: given positionally,
+    an int or a str is taken as a reference and anything else as a value; ``value=`` is
+    always a value."""
 
-    __slots__ = ("reference",)
+    __slots__ = ("reference", "value")
 
-    def __init__(self, reference: int | str | None = None, *, value: Any = None) -> None:
-        if value is not None or reference is None:
+    def __init__(self, reference_or_value: Any = _NO_VALUE, *, value: Any = _NO_VALUE) -> None:
+        given = reference_or_value
+        if (given is _NO_VALUE) == (value is _NO_VALUE):
             raise PipelineDefinitionError(
-                "ExternalArtifact takes an existing artifact's id or RUN/STEP/OUTPUT; a value "
-                "cannot be passed yet: return it from a step and wire that output instead"
+                "ExternalArtifact takes one thing: an existing artifact's id or RUN/STEP/OUTPUT, "
+                "or value=... to pass a value in as an artifact"
             )
-        self.reference = str(reference)
+        is_reference = value is _NO_VALUE and isinstance(given, int | str)
+        is_reference = is_reference and not isinstance(given, bool)
+        self.reference = str(given) if is_reference else None
+        self.value = None if is_reference else (given if value is _NO_VALUE else value)
 
     def __repr__(self) -> str:
-        return f"ExternalArtifact({self.reference!r})"
+        if self.reference is not None:
+            return f"ExternalArtifact({self.reference!r})"
+        return f"ExternalArtifact(value=<{type(self.value).__name__}>)"

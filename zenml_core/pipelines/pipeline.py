@@ -141,6 +141,16 @@ class Pipeline:
         **parameters: Any,
     ) -> PipelineSpec:
         """Capture the DAG as a validated ``PipelineSpec`` (nothing runs)."""
+        return self._build(config=config, plugins=plugins, **parameters)[0]
+
+    def _build(
+        self,
+        *,
+        config: RunConfig | None = None,
+        plugins: PluginManager | None = None,
+        **parameters: Any,
+    ) -> tuple[PipelineSpec, dict[str, Any]]:
+        """The spec, and the ``ExternalArtifact`` values it refers to by token."""
         from zenml_core.materializers.registry import MaterializerRegistry
         from zenml_core.pipelines.builder import PipelineBuilder
         from zenml_core.plugin.manager import create_plugin_manager
@@ -165,7 +175,7 @@ class Pipeline:
         )
         with builder:
             self.function(**arguments)
-        return builder.spec(parameters=arguments, enable_cache=enable_cache)
+        return builder.spec(parameters=arguments, enable_cache=enable_cache), builder.values
 
     def run(
         self,
@@ -190,7 +200,7 @@ class Pipeline:
         refuse_run_while_importing(self.name)
         plugins = create_plugin_manager() if plugins is None else plugins
         config = self._config(config)
-        spec = self.compile(config=config, plugins=plugins, **parameters)
+        spec, values = self._build(config=config, plugins=plugins, **parameters)
         name_template = run_name or (config.run_name if config else None) or self.run_name
 
         repository: Repository | None
@@ -211,6 +221,7 @@ class Pipeline:
                 repository=repository,
                 reporter=reporter,
                 run_name=name_template,
+                values=values,
             )
         except PipelineRunFailedError as failed:
             what = f"pipeline {self.name!r}: on_failure"

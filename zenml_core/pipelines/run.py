@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import TYPE_CHECKING
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from zenml_core.errors import PipelineRunFailedError, ZenMLError
+from zenml_core.errors import PipelineDefinitionError, PipelineRunFailedError, ZenMLError
 from zenml_core.execution.context import RunStatus, StepStatus
+from zenml_core.pipelines.external import VALUE_PREFIX
 from zenml_core.pipelines.spec import map_item
 
 if TYPE_CHECKING:
+    from zenml_core.artifact_stores.base import Save
     from zenml_core.client import PipelineRun
     from zenml_core.execution.context import StepOutcome
     from zenml_core.orchestrators.reporting import Reporter
@@ -36,11 +41,13 @@ def run(
     resumed_from: str | None = None,
     reuse: dict[str, int] | None = None,
     run_name: str | None = None,
+    values: dict[str, Any] | None = None,
 ) -> PipelineRun:
     """Run ``spec`` on ``stack``; returns the finished run or raises PipelineRunFailedError.
 
     ``reuse`` (step name -> step run id) makes those steps reuse earlier outputs, for resuming
     the run ``resumed_from``. ``run_name``: a fixed name or a template (see ``run_name``).
+    ``values``: the ``ExternalArtifact`` values the spec names by token, written first.
     """
     from zenml_core.client import Client, PipelineRun
     from zenml_core.execution.context import RunContext
@@ -50,9 +57,11 @@ def run(
 
     reporter = Reporter() if reporter is None else reporter
     started = time.perf_counter()
-    spec = _resolve_external_artifacts(spec, stack, plugins)
-    record = open_run(spec, stack, repository, resumed_from=resumed_from, name=run_name)
-    run_id = record.id
+    run_id = uuid.uuid4().hex
+    spec = _resolve_external_artifacts(spec, stack, plugins, values or {}, run_id)
+    record = open_run(
+        spec, stack, repository, resumed_from=resumed_from, name=run_name, run_id=run_id
+    )
     context = RunContext.create(spec, run_id, record.name, stack, plugins, reporter, reuse)
     common = {"pipeline_name": spec.name, "run_id": run_id, "stack": stack}
     reporter.line(f"Running pipeline {spec.name!r} on stack {stack.name!r} as {record.name}")
@@ -152,24 +161,83 @@ def _summary(
 
 
 def _resolve_external_artifacts(
-    spec: PipelineSpec, stack: Stack, plugins: PluginManager
+    spec: PipelineSpec, stack: Stack, plugins: PluginManager, values: dict[str, Any], run_id: str
 ) -> PipelineSpec:
-    """``spec`` with every external input's reference replaced by its artifact's id (an
-    unknown reference fails here, before anything runs)."""
+    """``spec`` with every external input's reference replaced by its artifact's id: values
+    are written first, as artifacts of no step; an unknown reference fails here, before
+    anything runs."""
     from attrs import evolve
 
     from zenml_core.client import Client
 
     if not any(w.external for s in spec.steps for w in s.inputs.values()):
         return spec
+    written = _write_values(spec, stack, plugins, values, run_id)
     client = Client(stack=stack, plugins=plugins)
     steps = []
     for step in spec.steps:
         inputs = {}
         for name, wire in step.inputs.items():
-            if wire.external:
+            if wire.external in written:
+                wire = evolve(wire, external=str(written[wire.external]))
+            elif wire.external:
+                if wire.external.startswith(VALUE_PREFIX):
+                    raise PipelineDefinitionError(
+                        f"step {step.name!r}: input {name!r} is an ExternalArtifact value, which "
+                        "exists only in the Python process that defined the pipeline; run it "
+                        "with pipeline.run(...) there, or pass an existing artifact's id"
+                    )
                 found = client.artifact(wire.external)
                 wire = evolve(wire, external=str(found.id))
             inputs[name] = wire
         steps.append(evolve(step, inputs=inputs))
     return evolve(spec, steps=tuple(steps))
+
+
+def _write_values(
+    spec: PipelineSpec, stack: Stack, plugins: PluginManager, values: dict[str, Any], run_id: str
+) -> dict[str, int]:
+    """Write the ``ExternalArtifact`` values the spec uses into the run's ``.external``
+    folder, together, and record each as an artifact with no producer; token -> its id."""
+    from zenml_core.materializers.registry import (
+        MaterializerRegistry,
+        load_materializer,
+        save_value,
+        type_path,
+    )
+    from zenml_core.metadata_stores.records import NewArtifact
+
+    used = {w.external for s in spec.steps for w in s.inputs.values()}
+    wanted = {token: value for token, value in values.items() if token in used}
+    if not wanted:
+        return {}
+    store = stack.artifact_store
+    store.initialize()
+    registry = MaterializerRegistry(plugins.registry.materializers)
+    chosen: dict[str, str] = {}
+
+    def saver(name: str, value: Any) -> Save:
+        def save(folder: Path) -> Mapping[str, str] | None:
+            chosen[name], known = save_value(registry, value, folder, None)
+            return known
+
+        return save
+
+    names = {token: token.replace(":", "-") for token in wanted}  # value-0: a folder name
+    stored = store.write_outputs(
+        store.uri(spec.name, run_id, ".external"),
+        {names[token]: saver(names[token], value) for token, value in wanted.items()},
+    )
+    return {
+        token: stack.metadata_store.record_external_artifact(
+            NewArtifact(
+                output_name=names[token],
+                uri=stored[names[token]].uri,
+                type=type_path(type(value)),
+                materializer=load_materializer(chosen[names[token]]).identity(),
+                size=stored[names[token]].size,
+                content_hash=stored[names[token]].content_hash,
+            )
+        )
+        for token, value in wanted.items()
+    }
