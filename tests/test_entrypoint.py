@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import sample_steps
 from sample_steps import arithmetic, half_broken
 
 from zenml_core.metadata_stores.mysql import MySQLMetadataStore, MySQLMetadataStoreConfig
@@ -106,3 +107,35 @@ def test_outputs_keep_their_declared_order_through_json(
     halves = client.run(run_id).steps["halves"]
     assert halves.outputs["low"].load() == [0, 1, 2]
     assert halves.outputs["high"].load() == [3, 4, 5]
+
+
+def test_a_pipeline_parameter_set_at_submission_reaches_the_steps_that_take_it(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    """What a Kubeflow/Vertex task passes on from a runtime input: the step runner applies
+    it to every step parameter recorded as that pipeline parameter, and nowhere else."""
+    from zenml_core.client import Client
+
+    _, spec, run_id = prepare_run(repo, plugins, arithmetic, "submitted")
+    assert {s.name: s.parameter_sources for s in spec.steps}["total"] == {"offset": "offset"}
+    for step in spec.steps:
+        result = subprocess.run(
+            [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id,
+             "--run-name", "submitted", "--step", step.name, "--spec", "spec.json",
+             "--stack", "stack.json", "--python-path", str(TESTS),
+             "--pipeline-parameter", "offset=100"],
+            cwd=repo.root, capture_output=True, text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("ZENML_")},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    steps = Client(repo, plugins=plugins).run(run_id).steps
+    assert steps["total"].record.parameters == {"offset": 100}
+    even = steps["halves"].outputs["even"].load()
+    assert steps["total"].output.load() == sample_steps.scaled(sum(even)) + 100
+    bad = subprocess.run(
+        [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id, "--run-name",
+         "submitted", "--step", "numbers", "--spec", "spec.json", "--stack", "stack.json",
+         "--pipeline-parameter", "nope=1"],
+        cwd=repo.root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "has no parameter nope" in bad.stderr

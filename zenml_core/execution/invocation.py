@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -50,6 +50,7 @@ class StepInvocation:
     record_via_manifest: bool = False
     on_training_backend: bool = False
     with_map_items: bool = False
+    pipeline_parameters: tuple[str, ...] = ()  # NAME=VALUE: set at submission (runtime inputs)
 
     def argv(self) -> list[str]:
         """The arguments after ``python -m zenml_core.entrypoint``."""
@@ -66,6 +67,8 @@ class StepInvocation:
             arguments.append("--on-training-backend")
         if self.with_map_items:
             arguments.append("--with-map-items")
+        for setting in self.pipeline_parameters:
+            arguments += ["--pipeline-parameter", setting]
         return arguments
 
     def command(self, python: str = "python3", module: str = ENTRYPOINT) -> list[str]:
@@ -91,6 +94,12 @@ class StepInvocation:
         parser.add_argument("--record-via-manifest", action="store_true")
         parser.add_argument("--on-training-backend", action="store_true")
         parser.add_argument("--with-map-items", action="store_true")
+        parser.add_argument(
+            "--pipeline-parameter",
+            action="append",
+            default=[],
+            help="NAME=VALUE: a pipeline parameter's value at submission (JSON unless a string)",
+        )
         return parser
 
     @classmethod
@@ -109,6 +118,7 @@ class StepInvocation:
             record_via_manifest=args.record_via_manifest,
             on_training_backend=args.on_training_backend,
             with_map_items=args.with_map_items,
+            pipeline_parameters=tuple(args.pipeline_parameter),
         )
 
     @classmethod
@@ -134,6 +144,8 @@ def prepare(invocation: StepInvocation) -> RunContext:
         spec_text = Path(invocation.spec).read_text(encoding="utf-8")
         spec_source, stack_text = invocation.spec, Path(invocation.stack).read_text("utf-8")
     spec = PipelineSpec.from_json(spec_text, source=spec_source)
+    if invocation.pipeline_parameters:
+        spec = spec.with_parameters(submitted_parameters(spec, invocation.pipeline_parameters))
     stack = stack_from_document(
         json.loads(stack_text), plugins, root=Path.cwd(), with_orchestrator=False
     )
@@ -142,6 +154,26 @@ def prepare(invocation: StepInvocation) -> RunContext:
     return RunContext.create(
         spec, invocation.run_id, invocation.run_name, stack, plugins, Reporter()
     )
+
+
+def submitted_parameters(spec: PipelineSpec, settings: tuple[str, ...]) -> dict[str, Any]:
+    """``NAME=VALUE`` settings as values of the spec's pipeline parameters: a parameter whose
+    compiled value is a string takes VALUE as it is, any other reads it as JSON."""
+    values: dict[str, Any] = {}
+    for setting in settings:
+        name, equals, text = setting.partition("=")
+        if not equals:
+            raise ConfigError(f"--pipeline-parameter {setting!r}: give NAME=VALUE")
+        if isinstance(spec.parameters.get(name), str):
+            values[name] = text
+            continue
+        try:
+            values[name] = json.loads(text)
+        except ValueError:
+            raise ConfigError(
+                f"--pipeline-parameter {name}: {text!r} is not a JSON value"
+            ) from None
+    return values
 
 
 def with_scratch_metadata(stack: Stack, spec: PipelineSpec, run_id: str, run_name: str) -> Stack:

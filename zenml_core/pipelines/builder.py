@@ -18,6 +18,7 @@ from attrs import frozen
 from zenml_core.errors import PipelineDefinitionError
 from zenml_core.naming import check_length
 from zenml_core.pipelines.external import VALUE_PREFIX, ExternalArtifact
+from zenml_core.pipelines.parameters import ParameterTracker
 from zenml_core.pipelines.spec import (
     ConditionSpec,
     InputSpec,
@@ -209,6 +210,7 @@ class PipelineBuilder:
         self._prefixes: list[str] = []  # the pipelines being inlined, outermost first
         # ExternalArtifact values by the token the spec holds until a run writes them
         self.values: dict[str, Any] = {}
+        self.parameters = ParameterTracker()  # which values are the pipeline's parameters
 
     @contextlib.contextmanager
     def inlining(self, pipeline_name: str) -> Iterator[None]:
@@ -370,6 +372,11 @@ class PipelineBuilder:
                     f"(parameters: {known})"
                 )
             parameters[key] = value
+        sources = {  # step parameters that are pipeline parameters as passed in
+            key: found
+            for key, value in parameters.items()
+            if key not in overrides and (found := self.parameters.source(value)) is not None
+        }
         checked = {}
         for key, value in parameters.items():
             checked[key] = check_parameter(name, key, value)
@@ -415,6 +422,7 @@ class PipelineBuilder:
             after=after_steps,
             when=condition,
             mapped=tuple(mapped_inputs),
+            parameter_sources=sources,
         )
         if mapped and not mapped_inputs:
             raise PipelineDefinitionError(

@@ -174,7 +174,7 @@ class Pipeline:
             settings=merge_settings(self.settings, config.settings if config else {}),
         )
         with builder:
-            self.function(**arguments)
+            self.function(**builder.parameters.tag(arguments))
         return builder.spec(parameters=arguments, enable_cache=enable_cache), builder.values
 
     def run(

@@ -98,6 +98,9 @@ class StepSpec:
     # version 4: ``.map`` - these inputs are lists, and the step runs once per item of them
     # (as steps ``name[0]``, ``name[1]``, ...); the others go to every item as they are
     mapped: tuple[str, ...] = ()
+    # version 4: step parameter -> the pipeline parameter it is, passed on unchanged (an
+    # orchestrator with runtime parameters lets a submission change it)
+    parameter_sources: dict[str, str] = field(factory=dict)
 
     @property
     def recorded_parameters(self) -> dict[str, Any]:
@@ -125,6 +128,31 @@ class PipelineSpec:
 
     def __attrs_post_init__(self) -> None:
         check_graph(self)
+
+    def with_parameters(self, values: Mapping[str, Any]) -> PipelineSpec:
+        """This spec with pipeline parameters set anew (a runtime parameter's value at a
+        submission): every step parameter that is one of them takes the new value."""
+        unknown = set(values) - set(self.parameters)
+        if unknown:
+            raise PipelineDefinitionError(
+                f"pipeline {self.name!r} has no parameter {', '.join(sorted(unknown))} "
+                f"(parameters: {', '.join(self.parameters) or 'none'})"
+            )
+        steps = tuple(
+            evolve(
+                step,
+                parameters={
+                    **step.parameters,
+                    **{
+                        key: values[source]
+                        for key, source in step.parameter_sources.items()
+                        if source in values
+                    },
+                },
+            )
+            for step in self.steps
+        )
+        return evolve(self, parameters={**self.parameters, **values}, steps=steps)
 
     def step(self, name: str) -> StepSpec:
         for step in self.steps:

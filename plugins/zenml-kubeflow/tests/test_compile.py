@@ -62,15 +62,24 @@ def test_dependencies_mirror_the_dag(compiled: tuple[PipelineSpec, dict]) -> Non
 
 def test_parameters_and_outputs(compiled: tuple[PipelineSpec, dict]) -> None:  # type: ignore[type-arg]
     spec, document = compiled
-    assert set(document["root"]["inputDefinitions"]["parameters"]) == {
-        "zenml_run_id",
-        "zenml_run_name",
-        "zenml_spec",
-        "zenml_stack",
-    }
+    declared = document["root"]["inputDefinitions"]["parameters"]
+    assert set(declared) == {"zenml_run_id", "zenml_run_name", "zenml_spec", "zenml_stack", "count"}
+    # a pipeline parameter a step takes as it is: a typed runtime input, the compiled value
+    # its default, passed to that step's task (and only there) for the step runner to apply
+    assert declared["count"] == {
+        "parameterType": "NUMBER_INTEGER", "defaultValue": 5.0, "isOptional": True
+    }  # fmt: skip
     assert spec.parameters == {"count": 5}
     prepare = next(s for s in spec.steps if s.name == "prepare")
     assert prepare.parameters == {"count": 5}  # pipeline parameters reach the steps
+    assert prepare.parameter_sources == {"count": "count"}
+    executors = document["deploymentSpec"]["executors"]
+    args = executors["exec-prepare"]["container"]["args"]
+    at = args.index("--pipeline-parameter")
+    assert args[at + 1] == "count={{$.inputs.parameters['count']}}"
+    assert "--pipeline-parameter" not in executors["exec-fit"]["container"]["args"]
+    tasks = document["root"]["dag"]["tasks"]
+    assert tasks["prepare"]["inputs"]["parameters"]["count"] == {"componentInputParameter": "count"}
     outputs = document["components"]["comp-prepare"]["outputDefinitions"]["parameters"]
     assert list(outputs) == ["zenml_outputs"]
 

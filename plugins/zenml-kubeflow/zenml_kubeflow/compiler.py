@@ -34,29 +34,54 @@ class KubeflowCompileError(ZenMLError):
     """The pipeline cannot be compiled for Kubeflow Pipelines as configured."""
 
 
-def _component(task_name: str, image: str, entrypoint: str, fixed_args: list[str]) -> Any:
+def _component(
+    task_name: str, image: str, entrypoint: str, fixed_args: list[str], runtime: dict[str, type]
+) -> Any:
+    """The container component of one step; ``runtime``: the pipeline parameters (name ->
+    type) the step takes as they are, inputs of the task passed on to the step runner."""
+    import inspect
+
     from kfp import dsl
 
-    @dsl.container_component  # type: ignore[untyped-decorator]
-    def zenml_step(  # type: ignore[no-untyped-def]
-        zenml_run_id: str,
-        zenml_run_name: str,
-        zenml_spec: str,
-        zenml_stack: str,
-        zenml_outputs: dsl.OutputPath(str),  # type: ignore[valid-type]
-    ):
+    fixed = ["zenml_run_id", "zenml_run_name", "zenml_spec", "zenml_stack"]
+
+    def zenml_step(*values: Any) -> Any:
+        named = dict(zip([*fixed, "zenml_outputs", *runtime], values, strict=True))
+        overrides: list[str] = []
+        for name in runtime:  # the value as the task receives it, for the step runner
+            overrides += ["--pipeline-parameter", f"{name}={named[name]}"]
         return dsl.ContainerSpec(
             image=image,
             command=["python3", "-m", entrypoint],
             args=[
-                "--run-id", zenml_run_id, "--run-name", zenml_run_name,
-                "--spec-json", zenml_spec, "--stack-json", zenml_stack, *fixed_args,
-                "--executor-input", "{{$}}",
+                "--run-id", named["zenml_run_id"], "--run-name", named["zenml_run_name"],
+                "--spec-json", named["zenml_spec"], "--stack-json", named["zenml_stack"],
+                *fixed_args, *overrides, "--executor-input", "{{$}}",
             ],
         )  # fmt: skip
 
-    zenml_step.component_spec.name = task_name
-    return zenml_step
+    def parameter(name: str, annotation: Any) -> inspect.Parameter:
+        return inspect.Parameter(
+            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation
+        )
+
+    zenml_step.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            *(parameter(name, str) for name in fixed),
+            parameter("zenml_outputs", dsl.OutputPath(str)),
+            *(parameter(name, kind) for name, kind in runtime.items()),
+        ]
+    )
+    component = dsl.container_component(zenml_step)
+    component.component_spec.name = task_name
+    return component
+
+
+def runtime_parameters(spec: PipelineSpec) -> dict[str, type]:
+    """The pipeline parameters some step takes as they are (name -> type, from the value the
+    spec holds): typed pipeline inputs a submission may set."""
+    used = {source for step in spec.steps for source in step.parameter_sources.values()}
+    return {name: type(spec.parameters[name]) for name in sorted(used) if name in spec.parameters}
 
 
 def build_pipeline(
@@ -86,12 +111,14 @@ def build_pipeline(
     # A mapped step's items run inside its task, after the split (KFP cannot add tasks
     # once a run started, and dsl.ParallelFor would need the item count at compile time or a
     # task per item): task names never carry an item's brackets.
+    runtime = runtime_parameters(spec)
     components = {
         step.name: _component(
             step.name.replace("_", "-"),
             image,
             entrypoint,
             ["--step", step.name, *fixed, *(["--with-map-items"] if step.mapped else [])],
+            {name: runtime[name] for name in sorted(set(step.parameter_sources.values()))},
         )
         for step in spec.steps
     }
@@ -105,10 +132,8 @@ def build_pipeline(
             "secret=NAME (the compiled YAML never holds a secret's value)"
         )
 
-    def body(
-        zenml_run_id: str, zenml_run_name: str, zenml_spec: str = spec_json,
-        zenml_stack: str = stack_json,
-    ) -> None:  # fmt: skip
+    def body(*values: Any) -> None:
+        named = dict(zip([RUN_ID, RUN_NAME, SPEC, STACK, *runtime], values, strict=True))
         tasks: dict[str, Any] = {}
         for step in spec.steps:
             settings = structure(
@@ -117,8 +142,9 @@ def build_pipeline(
                 source=f"step {step.name!r}: settings['kubeflow']",
             )
             task = components[step.name](
-                zenml_run_id=zenml_run_id, zenml_run_name=zenml_run_name,
-                zenml_spec=zenml_spec, zenml_stack=zenml_stack,
+                zenml_run_id=named[RUN_ID], zenml_run_name=named[RUN_NAME],
+                zenml_spec=named[SPEC], zenml_stack=named[STACK],
+                **{name: named[name] for name in set(step.parameter_sources.values())},
             )  # fmt: skip
             task.set_caching_options(False)
             task.set_display_name(step.name)
@@ -152,6 +178,22 @@ def build_pipeline(
                 )
             tasks[step.name] = task
 
+    import inspect
+
+    def declared(name: str, default: Any = inspect.Parameter.empty, kind: Any = str) -> Any:
+        return inspect.Parameter(
+            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind
+        )
+
+    # The pipeline's inputs: the run's id and name, the spec and stack documents, and each
+    # runtime parameter typed, with the compiled value as its default.
+    body.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            declared(RUN_ID), declared(RUN_NAME), declared(SPEC, spec_json),
+            declared(STACK, stack_json),
+            *(declared(name, spec.parameters[name], kind) for name, kind in runtime.items()),
+        ]
+    )  # fmt: skip
     body.__name__ = spec.name
     return dsl.pipeline(name=spec.name.replace("_", "-"))(body)
 
