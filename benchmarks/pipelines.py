@@ -76,6 +76,41 @@ def ordered_chain(length: int) -> Pipeline:
     return Pipeline(body, name=f"ordered_chain_{length}")
 
 
+@step
+def count_up(length: int) -> list[int]:
+    return list(range(length))
+
+
+def fan_out() -> Pipeline:
+    """``increment.map`` over a list of ``length`` numbers: one step run per item."""
+
+    def body(length: int = 1000) -> None:
+        increment.map(count_up(length))
+
+    return Pipeline(body, name="fan_out")
+
+
+def map_cost(repeat: int, length: int = 1000) -> tuple[float, float]:
+    """Milliseconds per item of a map over ``length`` items on a fresh store (every item
+    runs), and per item when one item is added (the others come from the cache)."""
+    fresh, added = [], []
+    target = fan_out()
+    for _ in range(max(1, repeat // 2)):
+        scratch = Scratch()
+        try:
+            began = time.perf_counter()
+            target.run(stack=scratch.stack, plugins=scratch.plugins, reporter=QUIET, length=length)
+            fresh.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            target.run(
+                stack=scratch.stack, plugins=scratch.plugins, reporter=QUIET, length=length + 1
+            )
+            added.append(time.perf_counter() - began)
+        finally:
+            scratch.close()
+    return min(fresh) / length * 1000, min(added) / (length + 1) * 1000
+
+
 def compile_cost(repeat: int, length: int = 1000) -> tuple[float, float]:
     """Median milliseconds to compile a chain of ``length`` steps, plain and with after=/when=."""
     from zenml_core.plugin.manager import create_plugin_manager
@@ -317,6 +352,10 @@ def run_all(repeat: int) -> list[dict[str, Any]]:
             0.5,
             "81 ms" if reference else "-",
         )
+
+    per_item, per_cached_item = map_cost(repeat)
+    add("map over 1,000 items, per item (all run)", per_item, "ms", None, None, "-")
+    add("map over 1,001 items, 1,000 cached, per item", per_cached_item, "ms", None, None, "-")
 
     plain, ordered = compile_cost(repeat)
     add("compile 1,000 steps", plain, "ms", None, None, "-")

@@ -26,6 +26,12 @@ from zenml_core.backends.processing import ProcessingSession
 from zenml_core.errors import HookError, RunClosedError, StepExecutionError
 from zenml_core.execution.cache import CACHE_KEY_VERSION, cache_key, step_cache_parts
 from zenml_core.execution.context import RunContext, StepOutcome, StepStatus
+from zenml_core.execution.mapping import (
+    is_mapped_input,
+    item_outputs,
+    mapped_artifacts,
+    mapped_values,
+)
 from zenml_core.manifests import write_step_manifest
 from zenml_core.materializers.registry import load_materializer, save_value, type_path
 from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
@@ -87,7 +93,7 @@ def _fits(annotation: Any, value: Any) -> bool:
     return expected is float and isinstance(value, int) and not isinstance(value, bool)
 
 
-def _write_outputs(
+def write_outputs(
     context: RunContext, step_spec: StepSpec, values: dict[str, Any]
 ) -> list[NewArtifact]:
     """Write every output of the step through its materializer; committed together."""
@@ -199,7 +205,7 @@ def compute_only(context: RunContext, step_name: str) -> None:
 
 
 @define
-class _Attempt:
+class StepAttempt:
     """One step on its way through the phases; what its outcome is made of."""
 
     context: RunContext
@@ -246,7 +252,7 @@ class _Attempt:
 
 def _settle(context: RunContext, step_name: str, *, execute: bool) -> StepOutcome | None:
     """Resolve inputs, reuse, execute, record; the hooks run after the record is final."""
-    attempt = _Attempt(context, context.spec.step(step_name))
+    attempt = StepAttempt(context, context.spec.step(step_name))
     try:
         step = attempt.step = None if attempt.spec.mapped else instantiate(attempt.spec)
         skipped = _resolve_inputs(attempt)
@@ -267,7 +273,7 @@ def _settle(context: RunContext, step_name: str, *, execute: bool) -> StepOutcom
     return _after(attempt, outcome)
 
 
-def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
+def _resolve_inputs(attempt: StepAttempt) -> StepOutcome | None:
     """Find the artifacts the step reads; a skipped outcome if an upstream step did not
     complete (an orchestrator that does not gate on failures, kfp.local, started us anyway)."""
     context = attempt.context
@@ -284,7 +290,7 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
             )
             continue
         if wire.step != own_map and context.spec.step(wire.step).mapped:  # items' outputs
-            items = _item_outputs(context, wire.step, wire.output, upstream_outputs[wire.step])
+            items = item_outputs(context, wire.step, wire.output, upstream_outputs[wire.step])
             if items is None:
                 return _skipped(attempt, f"an item of mapped step {wire.step!r} did not complete")
             attempt.inputs.update(
@@ -303,28 +309,14 @@ def _resolve_inputs(attempt: _Attempt) -> StepOutcome | None:
     return _check_condition(attempt, upstream_outputs)
 
 
-def _item_outputs(
-    context: RunContext, mapped: str, output: str, split: dict[str, ArtifactRecord]
-) -> list[ArtifactRecord] | None:
-    """Output ``output`` of every item of mapped step ``mapped``, in order (``split``: the
-    outputs of the step run that split its lists); None if an item has none."""
-    found = []
-    for index in range(item_count(context.spec.step(mapped), split)):
-        artifact = context.outputs_of(f"{mapped}[{index}]").get(output)
-        if artifact is None:
-            return None
-        found.append(artifact)
-    return found
-
-
-def split_items(attempt: _Attempt) -> StepOutcome:
+def split_items(attempt: StepAttempt) -> StepOutcome:
     """The step run of a mapped step: its mapped inputs' lists written item by item, as its
     outputs ``<input>-<index>`` (reused from an earlier run when the lists are the same), for
     the items' step runs ``name[0]``, ``name[1]``, ... to read."""
     context, spec = attempt.context, attempt.spec
     metadata, store = context.stack.metadata_store, context.stack.artifact_store
-    lists = {name: _mapped_artifacts(attempt, name) for name in spec.mapped}
-    attempt.inputs = {name: a for name, a in attempt.inputs.items() if _mapped_input(spec, name)}
+    lists = {name: mapped_artifacts(attempt.inputs, name) for name in spec.mapped}
+    attempt.inputs = {name: a for name, a in attempt.inputs.items() if is_mapped_input(spec, name)}
     input_ids = {name: artifact.id for name, artifact in attempt.inputs.items()}
     attempt.parts = {
         "version": CACHE_KEY_VERSION,
@@ -349,7 +341,7 @@ def split_items(attempt: _Attempt) -> StepOutcome:
         context.run_id, spec.name, {}, attempt.key, cache_parts=attempt.parts,
         reason=attempt.reason,
     )  # fmt: skip
-    items = {name: _mapped_values(store, name, *listed) for name, listed in lists.items()}
+    items = {name: mapped_values(store, name, *listed) for name, listed in lists.items()}
     lengths = {name: len(values) for name, values in items.items()}
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name!r} has {length}" for name, length in lengths.items())
@@ -363,7 +355,7 @@ def split_items(attempt: _Attempt) -> StepOutcome:
         for index, value in enumerate(listed)
     }
     count = next(iter(lengths.values()))
-    written = _write_outputs(context, spec, values)
+    written = write_outputs(context, spec, values)
     step_metadata = {"items": count}
     outputs = metadata.complete_step(attempt.step_run_id, written, input_ids, step_metadata)
     context.known_outputs[spec.name] = outputs
@@ -373,37 +365,8 @@ def split_items(attempt: _Attempt) -> StepOutcome:
     return result
 
 
-def _mapped_input(spec: StepSpec, input_name: str) -> bool:
-    item = fan_in_input(input_name)
-    return (item[0] if item else input_name) in spec.mapped
-
-
-def _mapped_artifacts(attempt: _Attempt, name: str) -> tuple[list[ArtifactRecord], bool]:
-    """The artifacts a mapped input reads, and whether they are one list (not the outputs of
-    a mapped upstream's items)."""
-    if name in attempt.inputs:
-        return [attempt.inputs[name]], True
-    items: list[ArtifactRecord] = []
-    while f"{name}[{len(items)}]" in attempt.inputs:
-        items.append(attempt.inputs[f"{name}[{len(items)}]"])
-    return items, False
-
-
-def _mapped_values(
-    store: Any, name: str, artifacts: list[ArtifactRecord], whole: bool
-) -> list[Any]:
-    if not whole:
-        return [load_artifact(store, artifact) for artifact in artifacts]
-    value = load_artifact(store, artifacts[0])
-    if not isinstance(value, list | tuple):
-        raise StepExecutionError(
-            f"mapped input {name!r} must be a list to map over, got {type(value).__name__}"
-        )
-    return list(value)
-
-
 def _check_condition(
-    attempt: _Attempt, upstream_outputs: dict[str, dict[str, ArtifactRecord]]
+    attempt: StepAttempt, upstream_outputs: dict[str, dict[str, ArtifactRecord]]
 ) -> StepOutcome | None:
     """A skipped outcome, naming the condition and its value, if ``when=`` says no."""
     condition = attempt.spec.when
@@ -427,7 +390,7 @@ def _check_condition(
     return _skipped(attempt, f"condition not met: {shown} is {text}")
 
 
-def _skipped(attempt: _Attempt, reason: str) -> StepOutcome:
+def _skipped(attempt: StepAttempt, reason: str) -> StepOutcome:
     context = attempt.context
     attempt.reason = reason
     attempt.step_run_id = context.stack.metadata_store.skip_step(
@@ -445,7 +408,7 @@ def _upstream_completed(context: RunContext, step_name: str) -> bool:
     )
 
 
-def _reuse(attempt: _Attempt, step: BaseStep) -> StepOutcome | None:
+def _reuse(attempt: StepAttempt, step: BaseStep) -> StepOutcome | None:
     """Record the step as cached (or reused by a resume) if usable outputs exist."""
     context, step_spec = attempt.context, attempt.spec
     metadata, spec = context.stack.metadata_store, context.spec
@@ -486,7 +449,7 @@ def _reuse(attempt: _Attempt, step: BaseStep) -> StepOutcome | None:
     return attempt.outcome(StepStatus.CACHED, cached_from=source_id, outputs=outputs)
 
 
-def _execute(attempt: _Attempt, step: BaseStep) -> StepOutcome:
+def _execute(attempt: StepAttempt, step: BaseStep) -> StepOutcome:
     """Run the user's code on its inputs, write and record the outputs, write the manifest."""
     context, step_spec = attempt.context, attempt.spec
     metadata = context.stack.metadata_store
@@ -523,7 +486,7 @@ def _with_artifact_metadata(
 
 
 def _run_once(
-    attempt: _Attempt, step: BaseStep, arguments: dict[str, Any]
+    attempt: StepAttempt, step: BaseStep, arguments: dict[str, Any]
 ) -> tuple[list[NewArtifact], StepContext]:
     """One attempt: the user's code, its outputs checked and written."""
     context, step_spec = attempt.context, attempt.spec
@@ -539,6 +502,8 @@ def _run_once(
             with running(step_context):
                 returned = step.call(**arguments)
         else:
+            from zenml_core.execution.child_process import call_with_timeout
+
             returned = call_with_timeout(step, arguments, step_context, timeout)
         values = _split_outputs(step, step_spec, returned)
         output_types = step.signature.output_types
@@ -550,83 +515,14 @@ def _run_once(
                 f"log_metadata(artifact_name=...) names {', '.join(sorted(unknown))}, not an "
                 f"output of this step (outputs: {', '.join(values) or 'none'})"
             )
-        written = _write_outputs(context, step_spec, values)  # adopts shards the engine wrote
+        written = write_outputs(context, step_spec, values)  # adopts shards the engine wrote
     finally:
         step_context.close()
     return written, step_context
 
 
-def call_with_timeout(
-    step: BaseStep, arguments: dict[str, Any], step_context: StepContext, timeout: float
-) -> Any:
-    """The step's code in a forked child process, stopped after ``timeout`` seconds: a thread
-    cannot be stopped, and a process can be wherever the step runs (this process, a container,
-    a task). Its return value and what it logged come back pickled."""
-    import multiprocessing
-    import pickle
-
-    fork = multiprocessing.get_context("fork")
-    reader, writer = fork.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            with running(step_context):
-                payload: tuple[Any, ...] = ("value", step.call(**arguments))
-            payload += (step_context.metadata, step_context.artifact_metadata)
-        except BaseException as exc:  # sent to the parent, which raises it
-            text = "".join(traceback.format_exception(exc))
-            try:
-                pickle.dumps(exc)
-                payload = ("error", exc, text)
-            except Exception:
-                payload = ("error", StepExecutionError(f"{type(exc).__name__}: {exc}"), text)
-        try:
-            writer.send(payload)
-        except Exception as exc:
-            writer.send(("unsent", f"{type(exc).__name__}: {exc}"))
-
-    process = fork.Process(target=child, name=f"zenml-step-{step_context.step_name}")
-    process.start()
-    writer.close()
-    try:
-        if not reader.poll(timeout):
-            raise StepExecutionError(
-                f"the step ran longer than its timeout of {timeout:g} s and was stopped"
-            )
-        try:
-            kind, *payload = reader.recv()
-        except EOFError:
-            process.join()
-            raise StepExecutionError(
-                f"the step's process (it has a timeout) exited with code {process.exitcode} "
-                "before returning"
-            ) from None
-    finally:
-        reader.close()
-        if process.is_alive():
-            process.kill()
-        process.join()
-    if kind == "error":
-        error: Any = payload[0]  # an exception; notes are shown with its traceback
-        error.__notes__ = [
-            *getattr(error, "__notes__", []),
-            f"in the step's child process:\n{payload[1]}",
-        ]
-        raise error
-    if kind == "unsent":
-        raise StepExecutionError(
-            f"the step has a timeout, so it runs in a child process, and its return value "
-            f"cannot be sent back ({payload[0]}); return picklable values or drop the timeout"
-        )
-    value, metadata, artifact_metadata = payload
-    step_context.metadata.update(metadata)
-    for name, logged in artifact_metadata.items():
-        step_context.artifact_metadata.setdefault(name, {}).update(logged)
-    return value
-
-
 def _attempts(
-    attempt: _Attempt, step: BaseStep, arguments: dict[str, Any]
+    attempt: StepAttempt, step: BaseStep, arguments: dict[str, Any]
 ) -> tuple[list[NewArtifact], StepContext]:
     """Run the step, again after a failure while ``retries`` allow (unless the orchestrator
     retries it itself); each failed attempt is recorded under the one step run."""
@@ -681,7 +577,7 @@ def _open_processing(context: RunContext, step_spec: StepSpec) -> ProcessingSess
     )
 
 
-def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:
+def _record_failure(attempt: StepAttempt, exc: Exception) -> StepOutcome:
     """Record the step failed with the (redacted) traceback of ``exc``."""
     from zenml_core.config.secrets import redact
     from zenml_core.utils.tracebacks import user_traceback
@@ -708,7 +604,7 @@ def _record_failure(attempt: _Attempt, exc: Exception) -> StepOutcome:
     return result
 
 
-def _users_hook(attempt: _Attempt, outcome: StepOutcome, error: Exception | None) -> None:
+def _users_hook(attempt: StepAttempt, outcome: StepOutcome, error: Exception | None) -> None:
     """The step's ``on_failure`` (it failed) or ``on_success`` (its code ran: not for a cached
     step) hook, with the step's context current."""
     from zenml_core.execution.outcome_hooks import call_hook
@@ -737,7 +633,9 @@ def _users_hook(attempt: _Attempt, outcome: StepOutcome, error: Exception | None
         )
 
 
-def _after(attempt: _Attempt, outcome: StepOutcome, error: Exception | None = None) -> StepOutcome:
+def _after(
+    attempt: StepAttempt, outcome: StepOutcome, error: Exception | None = None
+) -> StepOutcome:
     """The plugins' after-step hooks, once the record is final: a raising hook cannot change
     what the record says; it is carried in ``hook_error`` and fails the run."""
     plugins, arguments = attempt.context.plugins, attempt.hook_arguments()
