@@ -45,6 +45,8 @@ class RunContext:
     known_outputs: dict[str, dict[str, ArtifactRecord]] = field(factory=dict)
     # Resuming: step name -> the earlier step run whose outputs this run reuses.
     reuse: dict[str, int] = field(factory=dict)
+    # The steps called with .map (looked up for every input: a set, not a scan of the spec)
+    mapped_steps: frozenset[str] = frozenset()
 
     @classmethod
     def create(
@@ -69,6 +71,7 @@ class RunContext:
             materializers=MaterializerRegistry(plugins.registry.materializers),
             reporter=reporter,
             reuse=dict(reuse or {}),
+            mapped_steps=frozenset(step.name for step in spec.steps if step.mapped),
         )
 
     @classmethod

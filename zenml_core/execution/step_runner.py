@@ -289,7 +289,7 @@ def _resolve_inputs(attempt: StepAttempt) -> StepOutcome | None:
                 int(wire.external)
             )
             continue
-        if wire.step != own_map and context.spec.step(wire.step).mapped:  # items' outputs
+        if wire.step != own_map and wire.step in context.mapped_steps:  # items' outputs
             items = item_outputs(context, wire.step, wire.output, upstream_outputs[wire.step])
             if items is None:
                 return _skipped(attempt, f"an item of mapped step {wire.step!r} did not complete")

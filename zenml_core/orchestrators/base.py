@@ -137,7 +137,7 @@ class _MapsInFlight:
         from zenml_core.pipelines.spec import item_count, map_item
 
         failed = outcome.status == StepStatus.FAILED
-        item = map_item(outcome.step)
+        item = map_item(outcome.step) if self.pending else None
         if item is not None and item[0] in self.pending:
             mapped, items = item[0], self.pending[item[0]]
             items.discard(outcome.step)
@@ -147,8 +147,10 @@ class _MapsInFlight:
                 return None
             del self.pending[mapped]
             return mapped, mapped in self.failed
+        if outcome.step not in self.context.mapped_steps:
+            return outcome.step, failed
         step = self.context.spec.step(outcome.step)
-        if step.mapped and outcome.status in (StepStatus.COMPLETED, StepStatus.CACHED):
+        if outcome.status in (StepStatus.COMPLETED, StepStatus.CACHED):
             names = [f"{step.name}[{i}]" for i in range(item_count(step, outcome.outputs))]
             if names:
                 self.pending[step.name] = set(names)
