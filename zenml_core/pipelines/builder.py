@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -180,8 +181,15 @@ def current_builder(step: BaseStep) -> PipelineBuilder:
     return builder
 
 
+_PLAIN = (str, int, bool, type(None))  # exactly these types: subclasses take the round trip
+
+
 def check_parameter(step: str, name: str, value: Any) -> Any:
     """A parameter must be JSON (tuples become lists); it is recorded and hashed as JSON."""
+    if type(value) in _PLAIN or (type(value) is dict and not value):
+        return value  # already JSON as it is: the round trip below would give it back
+    if type(value) is float and math.isfinite(value):
+        return value
     try:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as exc:
@@ -207,6 +215,8 @@ class PipelineBuilder:
         self.step_overrides = dict(step_overrides or {})
         self.settings = dict(settings or {})  # the pipeline's, for every step
         self.steps: list[StepSpec] = []
+        self._calls: dict[str, StepSpec] = {}  # the steps by name, to look names up at once
+        self._next_number: dict[str, int] = {}  # name -> the next _N suffix to try
         self._prefixes: list[str] = []  # the pipelines being inlined, outermost first
         # ExternalArtifact values by the token the spec holds until a run writes them
         self.values: dict[str, Any] = {}
@@ -233,12 +243,12 @@ class PipelineBuilder:
         _active.reset(self._token)
 
     def _unique_name(self, base: str) -> str:
-        taken = {step.name for step in self.steps}
-        if base not in taken:
+        if base not in self._calls:
             return base
-        number = 2
-        while f"{base}_{number}" in taken:
+        number = self._next_number.get(base, 2)
+        while f"{base}_{number}" in self._calls:
             number += 1
+        self._next_number[base] = number + 1
         return f"{base}_{number}"
 
     def _invocation_name(self, step: BaseStep, given: Any) -> str:
@@ -251,12 +261,12 @@ class PipelineBuilder:
                 f"step {step.name!r}: id= must be a string, got {type(given).__name__}"
             )
         given = self._prefixed(given)
-        for other in self.steps:
-            if other.name == given:
-                raise PipelineDefinitionError(
-                    f"step id {given!r} is used twice: by a call of {other.source} and by a "
-                    f"call of {step.source}; give each call its own id"
-                )
+        other = self._calls.get(given)
+        if other is not None:
+            raise PipelineDefinitionError(
+                f"step id {given!r} is used twice: by a call of {other.source} and by a "
+                f"call of {step.source}; give each call its own id"
+            )
         return check_length("step", given)
 
     def _external(self, artifact: ExternalArtifact) -> str:
@@ -274,7 +284,7 @@ class PipelineBuilder:
     def _after(self, name: str, given: Any) -> tuple[str, ...]:
         """The steps ``after=`` names: calls' outputs, ids (strings) or steps, one or a list."""
         items = given if isinstance(given, list | tuple) else [given]
-        known = {step.name for step in self.steps}
+        known = self._calls
         found: list[str] = []
         for item in items:
             if isinstance(item, StepOutput):
@@ -431,6 +441,7 @@ class PipelineBuilder:
             )
         remember(spec.source, step.loadable)
         self.steps.append(spec)
+        self._calls[name] = spec
         handles = {
             # a mapped step's output is the list of its items' outputs
             output: StepOutput(name, output, list[annotation] if mapped else annotation)  # type: ignore[valid-type]

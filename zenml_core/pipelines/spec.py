@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from attrs import evolve, field, frozen
@@ -154,10 +155,14 @@ class PipelineSpec:
         )
         return evolve(self, parameters={**self.parameters, **values}, steps=steps)
 
+    @cached_property
+    def _by_name(self) -> dict[str, StepSpec]:
+        return {step.name: step for step in self.steps}
+
     def step(self, name: str) -> StepSpec:
-        for step in self.steps:
-            if step.name == name:
-                return step
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
         item = map_item(name)
         if item is not None:
             mapped = self.step(item[0])

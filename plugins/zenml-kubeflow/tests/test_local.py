@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,48 @@ def test_with_neither_a_server_nor_local_mode_the_run_fails_saying_why(
         linear.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
     (run,) = stack.metadata_store.list_runs()
     assert run.status == "failed"  # recorded, never left running
+
+
+def test_a_pipeline_parameter_set_when_the_yaml_is_submitted_changes_the_run(
+    zenml_project: Repository, zenml_plugins: Any, docker_client: Any, wheelhouse: Path
+) -> None:
+    """The compiled YAML, submitted as a user would with another value of a runtime input
+    (here to kfp.local): the steps that take the parameter run with the submitted value."""
+    import io
+    import os
+
+    import docker
+    from kfp import components, local
+    from zenml_docker.image import store_mounts
+    from zenml_kubeflow.compiler import compile_for_stack
+
+    from zenml_core.client import Client
+    from zenml_core.execution.lifecycle import open_run
+    from zenml_core.testing import pipelines
+
+    config = KubeflowOrchestratorConfig(
+        local=True, base_image=BASE_IMAGE, wheelhouse=str(wheelhouse), network="none"
+    )
+    stack = local_stack_with(zenml_project, zenml_plugins, KubeflowOrchestrator(
+        name="kfp", config=config, root=zenml_project.root, flavor="kubeflow"
+    ))  # fmt: skip
+    spec = pipelines.linear.compile(plugins=zenml_plugins, count=6)
+    _, yaml_text = compile_for_stack(
+        spec, stack, zenml_plugins, config, zenml_project.root, remote=False
+    )
+    (zenml_project.root / "linear.yaml").write_text(yaml_text, encoding="utf-8")
+    record = open_run(spec, stack, None)  # what the orchestrator records before it submits
+    mounts = [
+        docker.types.Mount(target=bind["bind"], source=host, type="bind")
+        for host, bind in store_mounts(stack).items()
+    ]
+    local.init(
+        runner=local.DockerRunner(mounts=mounts, user=f"{os.getuid()}:{os.getgid()}"),
+        pipeline_root=str(zenml_project.root / "kfp"),
+    )
+    submitted = components.load_component_from_file(str(zenml_project.root / "linear.yaml"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        submitted(zenml_run_id=record.id, zenml_run_name=record.name, count=2)
+    steps = Client(stack=stack, plugins=zenml_plugins).run(record.id).steps
+    assert steps["numbers"].record.parameters == {"count": 2}
+    assert steps["numbers"].output.load() == [0, 1]
