@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from functools import cached_property
 from typing import Any
 
 from attrs import field, frozen
@@ -26,15 +28,29 @@ class RunRecord:
     git_commit: str | None
     git_dirty: bool | None
     stack_name: str
-    stack: dict[str, Any]
-    spec: dict[str, Any]
-    parameters: dict[str, Any]
+    # The stack document, spec and parameters as stored (JSON text), parsed when first read:
+    # listing runs does not parse what it does not show.
+    stack_json: str = field(repr=False)
+    spec_json: str = field(repr=False)
+    parameters_json: str = field(repr=False)
     host: str
     pid: int
     heartbeat_at: datetime.datetime
     error: str | None
     resumed_from: str | None = None
     orchestrator_run_id: str | None = None
+
+    @cached_property
+    def stack(self) -> dict[str, Any]:
+        return json.loads(self.stack_json)  # type: ignore[no-any-return]
+
+    @cached_property
+    def spec(self) -> dict[str, Any]:
+        return json.loads(self.spec_json)  # type: ignore[no-any-return]
+
+    @cached_property
+    def parameters(self) -> dict[str, Any]:
+        return json.loads(self.parameters_json)  # type: ignore[no-any-return]
 
 
 @frozen

@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 NAME_LENGTH = 255  # columns; names users choose are limited to 100 characters (naming.py)
 MYSQL_NAME_COLLATION = "utf8mb4_bin"  # names compare case-sensitively, as on SQLite
 
@@ -66,6 +66,19 @@ def _v8(execute: Execute, dialect: str) -> None:
     execute("PRAGMA writable_schema = OFF")
 
 
+# version 9: the newest runs are read in index order, all of them or one status's, not
+# sorted from the whole table (`zenml runs list` at 100,000 runs)
+_V9_INDEXES = {
+    "run_started_at_id": "run (started_at, id)",
+    "run_status_started_at_id": "run (status, started_at, id)",
+}
+
+
+def _v9(execute: Execute, dialect: str) -> None:
+    for name, columns in _V9_INDEXES.items():
+        execute(f"CREATE INDEX {name} ON {columns}")
+
+
 # How to bring a database from version N-1 to N, in order: a function of (execute, dialect),
 # since SQLite and MySQL cannot always share one SQL text. Tests upgrade a real version-1
 # SQLite database (tests/fixtures/) and a MySQL database taken back to version 4.
@@ -81,6 +94,7 @@ MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
     6: lambda execute, _: execute("ALTER TABLE run ADD COLUMN process_started BIGINT NULL"),
     7: _v7,
     8: _v8,
+    9: _v9,
 }
 
 
@@ -133,7 +147,11 @@ def build_models(database: Any) -> SimpleNamespace:
         process_started = peewee.BigIntegerField(null=True)
 
         class Meta:
-            indexes = ((("pipeline", "started_at"), False),)
+            indexes = (
+                (("pipeline", "started_at"), False),
+                (("started_at", "id"), False),  # version 9
+                (("status", "started_at", "id"), False),  # version 9
+            )
 
     class StepRun(Base):
         run = peewee.ForeignKeyField(Run, backref="steps", on_delete="CASCADE")

@@ -275,9 +275,9 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             git_commit=row.git_commit,
             git_dirty=row.git_dirty,
             stack_name=row.stack_name,
-            stack=json.loads(row.stack),
-            spec=json.loads(row.spec),
-            parameters=json.loads(row.parameters),
+            stack_json=row.stack,
+            spec_json=row.spec,
+            parameters_json=row.parameters,
             host=row.host,
             pid=row.pid,
             heartbeat_at=_aware(row.heartbeat_at),  # type: ignore[arg-type]
