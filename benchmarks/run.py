@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
     parser.add_argument(
         "--only",
-        choices=["startup", "pipelines", "docker", "kubeflow", "processing"],
+        choices=["startup", "pipelines", "listing", "docker", "kubeflow", "processing"],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -109,6 +109,7 @@ def main() -> None:
             ["benchmark", "value", "unit", "floor", "target", "zenml_0_98", "ok"],
         )
     optional = {  # groups that need a plugin (and for docker an engine) installed here
+        "listing": ("listing", "listing runs (floor: the same query on a bare connection)"),
         "docker": ("docker_steps", "docker orchestrator"),
         "kubeflow": (
             "kubeflow_compile",

@@ -133,17 +133,16 @@ class PluginManager:
         self._registry = None
 
     def load_entry_points(self, *, blocked: Iterable[str] = ()) -> None:
-        """Load every ``zenml.plugins`` entry point; a broken one is reported and skipped."""
-        from importlib.metadata import entry_points
+        """Load every ``zenml.plugins`` entry point; a broken one is reported and skipped.
+        Which entry points are installed is cached (see :mod:`zenml_core.plugin.entry_points`)."""
+        from zenml_core.plugin.entry_points import find_entry_points
 
         blocked_names = {_normalize(name) for name in blocked}
-        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-            dist = entry_point.dist
-            distribution = dist.name if dist is not None else entry_point.module
-            version = dist.version if dist is not None else ""
+        for entry_point in find_entry_points(ENTRY_POINT_GROUP, _incompatibility):
+            distribution, version = entry_point.distribution, entry_point.version
             if entry_point.name in self._plugins:
                 continue  # the same distribution found twice on sys.path
-            problem = _incompatibility(dist)
+            problem = entry_point.problem
             if problem is not None:
                 self._plugins[entry_point.name] = PluginInfo(
                     entry_point.name, distribution, version, "incompatible", problem
