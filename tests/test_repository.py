@@ -74,3 +74,21 @@ def test_git_state_reports_commit_branch_and_dirty(repo: Repository) -> None:
     assert state.dirty is False  # artifacts and the database are ignored
     (repo.root / "train.py").write_text("print('changed')\n")
     assert repo.git_state().dirty is True  # type: ignore[union-attr]
+
+
+def test_git_state_sees_untracked_files_a_detached_head_and_no_git(
+    repo: Repository, tmp_path: Path
+) -> None:
+    (repo.root / "train.py").write_text("print('hi')\n")
+    git("add", "-A", cwd=repo.root)
+    git("commit", "-qm", "first", cwd=repo.root)
+    (repo.root / "notes.txt").write_text("new\n")
+    assert repo.git_state().dirty is True  # type: ignore[union-attr]  # untracked counts
+    (repo.root / "notes.txt").unlink()
+    git("checkout", "-q", "--detach", cwd=repo.root)
+    state = repo.git_state()
+    assert state is not None and state.branch is None and state.dirty is False
+    assert state.commit == git("rev-parse", "HEAD", cwd=repo.root)
+    plain = tmp_path / "not-git"
+    plain.mkdir()
+    assert Repository(plain).git_state() is None  # a repository moved out of its git tree

@@ -138,19 +138,32 @@ class Repository:
         write_repository_config(self.config_path, config, private=private)
 
     def git_state(self) -> GitState | None:
-        """The current commit, branch and dirty flag, or None outside git or without commits."""
-        try:
-            import git
-        except ImportError:  # GitPython raises ImportError when no git executable exists
+        """The current commit, branch and dirty flag (untracked files count), or None when the
+        repository's root is not a git work tree or git is missing. One ``git status`` call:
+        importing GitPython alone took longer than the run it describes."""
+        import subprocess
+
+        if not (self.root / ".git").exists():
             return None
         try:
-            repo = git.Repo(self.root)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            status = subprocess.run(
+                ["git", "--no-optional-locks", "status", "--porcelain=v2", "--branch",
+                 "--untracked-files=normal"],
+                cwd=self.root, capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
             return None
-        with repo:
-            try:
-                commit = repo.head.commit.hexsha
-            except ValueError:  # no commits yet
-                commit = None
-            branch = None if repo.head.is_detached else repo.active_branch.name
-            return GitState(commit=commit, branch=branch, dirty=repo.is_dirty(untracked_files=True))
+        if status.returncode != 0:
+            return None
+        commit = branch = None
+        dirty = False
+        for line in status.stdout.splitlines():
+            if line.startswith("# branch.oid "):
+                oid = line.removeprefix("# branch.oid ")
+                commit = None if oid == "(initial)" else oid
+            elif line.startswith("# branch.head "):
+                head = line.removeprefix("# branch.head ")
+                branch = None if head == "(detached)" else head
+            elif line and not line.startswith("#"):
+                dirty = True  # a changed, unmerged or untracked entry
+        return GitState(commit=commit, branch=branch, dirty=dirty)
