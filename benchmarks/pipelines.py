@@ -180,6 +180,24 @@ def two_sleepers() -> None:
     sleep_one_second(label="b")
 
 
+@step
+def nap(seconds: float, branch: int) -> int:
+    time.sleep(seconds)
+    return branch
+
+
+@step
+def gather(branches: list[int]) -> int:
+    return len(branches)
+
+
+@pipeline(enable_cache=False)
+def wide_naps(width: int = 50, seconds: float = 0.2) -> None:
+    """1 -> ``width`` -> 1: a start, branches that only wait, a step collecting them."""
+    first = start()
+    gather([nap(seconds, branch, after=first) for branch in range(width)])
+
+
 class Scratch:
     """A fresh git repository with ``zenml init``, and a stack to run on."""
 
@@ -385,6 +403,8 @@ def run_all(repeat: int) -> list[dict[str, Any]]:
             "15 s (CSV)",
         )
         add("two independent 1 s sleeping steps", scratch.run(two_sleepers), "s", 1.0, 1.2, "-")
+        wide = median_of(3, lambda: scratch.run(wide_naps))
+        add("wide DAG 1 -> 50 -> 1, branches sleep 0.2 s, defaults", wide, "s", 0.2, 0.4, "-")
     finally:
         scratch.close()
     return rows

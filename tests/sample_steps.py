@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import NamedTuple
 
 from zenml_core.pipelines import pipeline
@@ -98,6 +99,35 @@ def wait_for_partner(name: str) -> str:
 def side_by_side():
     wait_for_partner(name="left")
     wait_for_partner(name="right")
+
+
+WIDE = threading.Barrier(8, timeout=10)
+HEAVY = {"now": 0, "most": 0}
+HEAVY_LOCK = threading.Lock()
+
+
+@step(enable_cache=False)
+def wait_for_seven_others(index: int) -> int:
+    WIDE.wait()  # returns only when eight of these run at once (on any number of cores)
+    return index
+
+
+@step(enable_cache=False, resources="cpu")
+def crunch(index: int) -> int:
+    with HEAVY_LOCK:
+        HEAVY["now"] += 1
+        HEAVY["most"] = max(HEAVY["most"], HEAVY["now"])
+    time.sleep(0.05)
+    with HEAVY_LOCK:
+        HEAVY["now"] -= 1
+    return index
+
+
+@pipeline
+def light_and_heavy():
+    for index in range(8):
+        wait_for_seven_others(index)
+        crunch(index)
 
 
 class Opaque:

@@ -540,6 +540,7 @@ def test_a_value_passes_into_a_step_as_an_artifact_of_no_step_cached_by_its_cont
 
     spec = weighed.compile(plugins=plugins)
     assert spec.step("weigh").inputs["values"].external == "value:0"
+    assert spec.step("weigh").settings.resources == "memory"  # an array: few at a time
     run = weighed.run(plugins=plugins, reporter=quiet())
     step = run.steps["weigh"]
     assert step.output.load() == 30.0

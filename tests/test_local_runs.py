@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import sample_steps
-from sample_steps import arithmetic, half_broken, side_by_side
+from attrs import evolve
+from sample_steps import arithmetic, half_broken, light_and_heavy, side_by_side
 
 from zenml_core import hookimpl
 from zenml_core.client import Client
@@ -200,6 +201,30 @@ def test_independent_steps_run_at_the_same_time(
     sample_steps.BARRIER.reset()
     finished = run(side_by_side, plugins, output)
     assert {s.output.load() for s in finished.steps.values()} == {"left", "right"}
+
+
+@pytest.mark.filterwarnings("ignore:step 'wait_for_seven_others")
+@pytest.mark.filterwarnings("ignore:step 'crunch")
+def test_steps_that_wait_do_not_queue_behind_the_cores_and_heavy_ones_are_limited(
+    repo: Repository, plugins: PluginManager, output: io.StringIO
+) -> None:
+    """By default eight waiting steps run at once whatever the number of cores; steps marked
+    cpu-heavy (and steps with arrays or tables) run at most heavy_workers at a time."""
+    from zenml_core.orchestrators.local import LocalOrchestrator, LocalOrchestratorConfig
+    from zenml_core.stack.builder import load_stack
+
+    sample_steps.WIDE.reset()
+    sample_steps.HEAVY.update(now=0, most=0)
+    stack = load_stack(repo, plugins=plugins)
+    stack = evolve(stack, orchestrator=LocalOrchestrator(
+        name="local", config=LocalOrchestratorConfig(heavy_workers=1), flavor="local"
+    ))  # fmt: skip
+    finished = light_and_heavy.run(stack=stack, plugins=plugins, reporter=Reporter(output))
+    assert finished.status == "completed"
+    assert sample_steps.HEAVY["most"] == 1
+    spec = light_and_heavy.compile(plugins=plugins)
+    resources = {step.name: step.settings.resources for step in spec.steps}
+    assert (resources["crunch"], resources["wait_for_seven_others"]) == ("cpu", "light")
 
 
 def test_lifecycle_hooks_see_the_run(

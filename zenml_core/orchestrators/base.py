@@ -46,11 +46,15 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         context: RunContext,
         run_one: Callable[[str], StepOutcome],
         workers: int | None = None,
+        heavy_workers: int | None = None,
     ) -> dict[str, StepOutcome]:
         """Call ``run_one`` for every step in topological order, independent steps at once.
 
-        A failed step skips the steps that depend on it; independent branches go on. When a
-        single step is ready and nothing else runs, it runs in this thread.
+        At most ``workers`` steps run at once (None: the number of cores), of which at most
+        ``heavy_workers`` (None: the number of cores) are cpu- or memory-heavy steps
+        (``StepSettings.resources``). A failed step skips the steps that depend on it;
+        independent branches go on. When a single step is ready and nothing else runs, it
+        runs in this thread.
         """
         from zenml_core.pipelines.spec import map_item
 
@@ -62,23 +66,37 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         outcomes: dict[str, StepOutcome] = {}
         skipped: set[str] = set()
         maps = _MapsInFlight(context)
-        workers = workers or os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+        workers = workers or cores
+        heavy_limit = min(heavy_workers or cores, workers)
 
         def position(name: str) -> tuple[int, int]:
             item = map_item(name)
             return (order[item[0]], item[1]) if item else (order[name], -1)
 
+        def heavy(name: str) -> bool:
+            return spec.step(name).settings.resources != "light"
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zenml-step") as pool:
-            running: set[Future[StepOutcome]] = set()
+            running: dict[Future[StepOutcome], bool] = {}  # future -> whether it is heavy
             while ready or running:
                 finished: list[StepOutcome] = []
                 if len(ready) == 1 and not running:
                     finished.append(run_one(ready.pop()))
                 else:
+                    held = []  # heavy steps over the limit wait for a heavy one to end
+                    busy = sum(running.values())
                     for name in sorted(ready, key=position):
-                        running.add(pool.submit(run_one, name))
-                    ready = []
-                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                        is_heavy = heavy(name)
+                        if is_heavy and busy >= heavy_limit:
+                            held.append(name)
+                            continue
+                        busy += is_heavy
+                        running[pool.submit(run_one, name)] = is_heavy
+                    ready = held
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        del running[future]
                     finished = [future.result() for future in done]
                 for outcome in finished:
                     outcomes[outcome.step] = outcome

@@ -30,6 +30,7 @@ from zenml_core.pipelines.spec import (
 )
 from zenml_core.steps.signature import (
     describe_type,
+    holds_bulk_data,
     is_compatible,
     list_item_type,
     type_name,
@@ -425,6 +426,7 @@ class PipelineBuilder:
                 retry_delay=step.retry[1],
                 retry_backoff=step.retry[2],
                 timeout=step.timeout,
+                resources=step.resources or ("memory" if holds_bulk_data(signature) else "light"),
                 extra=check_parameter(name, "settings", plugin_settings),
                 **backends,
             ),

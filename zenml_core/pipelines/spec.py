@@ -33,7 +33,7 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     setting, false when absent; version 3 the steps' ``after`` (steps they follow without
     reading their outputs), ``when`` (a condition) and the retry settings, empty or none
     when absent; version 4 ``mapped`` (the inputs a ``.map`` call expands over) and the
-    ``timeout`` setting, none when absent."""
+    ``timeout`` and ``resources`` settings, none and light when absent."""
     return {**data, "version": SPEC_VERSION}
 
 
@@ -83,6 +83,9 @@ class StepSettings:
     retry_backoff: float = 1.0
     # version 4: stop the step's code after this many seconds (None: no limit)
     timeout: float | None = None
+    # version 4: what the step mostly uses (light, cpu, memory): cpu and memory steps run
+    # at most as many at once as the orchestrator's heavy limit
+    resources: str = "light"
 
 
 @frozen

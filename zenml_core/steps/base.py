@@ -59,6 +59,9 @@ class BaseStep:
     USES_PROCESSING_BACKEND: ClassVar[bool] = False
     #: The frozen attrs class of this step's parameters (``self.parameters``), if it has any.
     PARAMETERS: ClassVar[type | None] = None
+    #: What the step mostly uses, for how many run at once: "light" (waits on I/O or a remote
+    #: job), "cpu" or "memory"; None decides from the signature (arrays and tables: memory).
+    RESOURCES: ClassVar[str | None] = None
     #: Whether the object a pipeline calls is the one that runs (then it keeps its hooks).
     CARRIES_HOOKS: ClassVar[bool] = False
 
@@ -76,6 +79,7 @@ class BaseStep:
         retry_delay: float = 0.0,
         retry_backoff: float = 1.0,
         timeout: float | None = None,
+        resources: str | None = None,
     ) -> None:
         from zenml_core.errors import StepDefinitionError
         from zenml_core.execution.outcome_hooks import check_hook
@@ -101,6 +105,15 @@ class BaseStep:
             raise StepDefinitionError(f"step {self.name!r}: timeout must be seconds > 0 or None")
         # seconds an attempt may run; its code then runs in a child process, stopped after it
         self.timeout = None if timeout is None else float(timeout)
+        from zenml_core.steps.signature import RESOURCES
+
+        resources = resources or self.RESOURCES
+        if resources is not None and resources not in RESOURCES:
+            raise StepDefinitionError(
+                f"step {self.name!r}: resources must be one of {', '.join(RESOURCES)}, got "
+                f"{resources!r}"
+            )
+        self.resources = resources  # None: decided from the signature (see the builder)
         self.on_failure = on_failure  # called with the exception when the step fails
         self.on_success = on_success  # called when the step's code ran and its outputs are saved
 

@@ -62,6 +62,7 @@ def step(
     retry_delay: float = 0.0,
     retry_backoff: float = 1.0,
     timeout: float | None = None,
+    resources: str | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionStep]: ...
 
 
@@ -79,6 +80,7 @@ def step(
     retry_delay: float = 0.0,
     retry_backoff: float = 1.0,
     timeout: float | None = None,
+    resources: str | None = None,
 ) -> FunctionStep | Callable[[Callable[..., Any]], FunctionStep]:
     """Turn a typed function into a step: ``@step`` or ``@step(enable_cache=False, ...)``.
 
@@ -86,6 +88,8 @@ def step(
     at their defaults) are parameters, recorded with the run and part of the cache key.
     ``retries`` (with ``retry_delay`` seconds, times ``retry_backoff`` after each attempt) runs
     it again after a failure; ``timeout`` (seconds) stops an attempt that runs longer.
+    ``resources`` ("light", "cpu" or "memory") says what the step mostly uses, for how many
+    steps run at once (default: "memory" for steps with arrays or tables, else "light").
     """
 
     def decorate(function: Callable[..., Any]) -> FunctionStep:
@@ -101,6 +105,7 @@ def step(
             retry_delay=retry_delay,
             retry_backoff=retry_backoff,
             timeout=timeout,
+            resources=resources,
         )
 
     return decorate(function) if function is not None else decorate

@@ -213,3 +213,20 @@ def _is_table(cls: type) -> bool:
     """A pandas DataFrame or a zenml Dataset (recognised without importing either)."""
     module = cls.__module__.partition(".")[0]
     return (module, cls.__qualname__) in {("pandas", "DataFrame"), ("zenml_core", "Dataset")}
+
+
+RESOURCES = ("light", "cpu", "memory")
+
+
+def holds_bulk_data(signature: StepSignature) -> bool:
+    """Whether a step reads or returns arrays or tables (numpy, pandas, Datasets): such steps
+    run few at a time by default, so many of them at once cannot exhaust memory."""
+    for annotation in (*signature.input_types.values(), *signature.output_types.values()):
+        for member in typing.get_args(annotation) or (annotation,):
+            cls = runtime_class(member)
+            if cls is None:
+                continue
+            module = cls.__module__.partition(".")[0]
+            if _is_table(cls) or (module, cls.__qualname__) == ("numpy", "ndarray"):
+                return True
+    return False

@@ -23,6 +23,7 @@ class TrainerStep(BaseStep):
 
     PARAMETERS: ClassVar[type | None] = TrainerParameters
     USES_TRAINING_BACKEND: ClassVar[bool] = True
+    RESOURCES: ClassVar[str | None] = "cpu"
 
     def entrypoint(self, train: pd.DataFrame, eval: pd.DataFrame) -> Any:
         return self.train(train, eval)
