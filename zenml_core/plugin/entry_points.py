@@ -11,11 +11,10 @@ atomically. A cache that is stale, unreadable or of another format is rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +65,12 @@ def installation_key() -> str:
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
             parts.append(f"{entry}:-")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return "\n".join(parts)  # compared as it is: hashing it would cost more than it saves
 
 
 def _cache_file(environ: Any) -> Path:
-    interpreter = hashlib.sha256(sys.executable.encode()).hexdigest()[:16]
-    return cache_folder(environ) / f"entry-points-{interpreter}.json"
+    interpreter = zlib.crc32(sys.executable.encode())
+    return cache_folder(environ) / f"entry-points-{interpreter:08x}.json"
 
 
 def find_entry_points(
@@ -119,6 +118,8 @@ def _read_installation(group: str, incompatibility: Any) -> list[FoundEntryPoint
 
 def _write(path: Path, document: dict[str, Any]) -> None:
     """Replace the cache file in one step; a cache that cannot be written is not an error."""
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-points-")
