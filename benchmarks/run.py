@@ -42,8 +42,8 @@ def startup(repeat: int) -> list[dict[str, object]]:
         cases = [
             ("python -c pass (floor)", [python, "-c", "pass"], None, None),
             ("import zenml_core", [python, "-c", "import zenml_core"], 80, 1440),
-            ("zenml --help", [zenml, "--help"], 150, 1600),
-            ("zenml stack list", [zenml, "stack", "list"], 150, 3190),
+            ("zenml --help", [zenml, "--help"], 50, 1600),
+            ("zenml stack list", [zenml, "stack", "list"], 60, 3190),
         ]
         rows = []
         for name, command, target, reference in cases:
