@@ -168,11 +168,14 @@ def submitted_parameters(spec: PipelineSpec, settings: tuple[str, ...]) -> dict[
             values[name] = text
             continue
         try:
-            values[name] = json.loads(text)
+            value = json.loads(text)
         except ValueError:
             raise ConfigError(
                 f"--pipeline-parameter {name}: {text!r} is not a JSON value"
             ) from None
+        if isinstance(spec.parameters.get(name), float) and type(value) is int:
+            value = float(value)  # KFP renders 2.0 as 2: the record and cache key keep 2.0
+        values[name] = value
     return values
 
 

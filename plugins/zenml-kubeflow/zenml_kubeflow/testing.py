@@ -17,7 +17,7 @@ from typing import Any
 
 def run_tasks_locally(
     pipeline_spec: dict[str, Any],
-    parameters: dict[str, str],
+    parameters: dict[str, Any],
     environ: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Run every task's container command as a local process, dependencies first; returns
@@ -62,9 +62,20 @@ def run_tasks_locally(
     return codes
 
 
-def _fill(argument: str, parameters: dict[str, str], executor_input: str) -> str:
+def _fill(argument: str, parameters: dict[str, Any], executor_input: str) -> str:
     if argument == "{{$}}":
         return executor_input
     for name, value in parameters.items():
-        argument = argument.replace(f"{{{{$.inputs.parameters['{name}']}}}}", value)
+        argument = argument.replace(f"{{{{$.inputs.parameters['{name}']}}}}", _rendered(value))
     return argument
+
+
+def _rendered(value: Any) -> str:
+    """A parameter's value in a container's arguments, as the KFP backend renders it: a
+    string as it is, a whole number without a fraction (integer inputs are stored as
+    doubles), anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value)
