@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,9 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
     the guarantee covers killed processes, not power loss.
     """
 
-    @property
+    @cached_property
     def path(self) -> Path:
-        """The absolute folder that holds the artifacts."""
+        """The absolute folder that holds the artifacts (resolved once: the hot path of every step asks)."""
         return self.resolve_path(self.config.path)
 
     def local_root(self) -> Path:

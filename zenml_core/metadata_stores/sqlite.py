@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,9 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
 
     DIALECT = "sqlite"
 
-    @property
+    @cached_property
     def path(self) -> Path:
-        """The absolute path of the database file."""
+        """The absolute path of the database file (resolved once: the hot path of every step asks)."""
         return self.resolve_path(self.config.path)
 
     def local_folder(self) -> Path:
