@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from zenml_core import log_metadata, pipeline, step, unmapped
 
@@ -273,3 +274,13 @@ def timed(seconds: float = 0.0) -> None:
 @step
 def weigh(values: np.ndarray, factor: int) -> float:
     return float(values.sum() * factor)
+
+
+@step
+def rows(frame: pd.DataFrame) -> int:
+    return len(frame)
+
+
+@step
+def total_rows(counts: list[int]) -> int:
+    return sum(counts)

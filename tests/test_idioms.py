@@ -636,7 +636,9 @@ def test_a_failing_item_fails_the_run_and_skips_what_collects_the_items(
     def not_a_list() -> None:
         idiom_steps.scaled.map(idiom_steps.answer(), 2)
 
-    with pytest.raises(PipelineDefinitionError, match="not a list; wrap it in unmapped"):
+    with pytest.raises(
+        PipelineDefinitionError, match="not a list or a Dataset; wrap it in unmapped"
+    ):
         not_a_list.compile(plugins=plugins)
 
     @pipeline
@@ -678,3 +680,17 @@ def test_a_timeout_runs_the_step_in_a_child_process_and_stops_it_when_it_runs_ov
     )
     with pytest.raises(StepDefinitionError, match="timeout must be seconds > 0"):
         idiom_steps.step(timeout=0)(idiom_steps.add.function)
+
+
+def test_a_map_over_a_dataset_runs_one_item_per_shard(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    import dataset_steps
+
+    @pipeline
+    def per_shard() -> None:
+        idiom_steps.total_rows(idiom_steps.rows.map(dataset_steps.make(rows=25, rows_per_shard=10)))
+
+    run = per_shard.run(plugins=plugins, reporter=quiet())
+    assert [run.steps[f"rows[{i}]"].output.load() for i in range(3)] == [10, 10, 5]
+    assert run.steps["total_rows"].output.load() == 25

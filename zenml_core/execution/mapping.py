@@ -54,8 +54,12 @@ def mapped_values(store: Any, name: str, artifacts: list[ArtifactRecord], whole:
     if not whole:
         return [load_artifact(store, artifact) for artifact in artifacts]
     value = load_artifact(store, artifacts[0])
-    if not isinstance(value, list | tuple):
-        raise StepExecutionError(
-            f"mapped input {name!r} must be a list to map over, got {type(value).__name__}"
-        )
-    return list(value)
+    if isinstance(value, list | tuple):
+        return list(value)
+    from zenml_core.dataset import Dataset
+
+    if isinstance(value, Dataset):
+        return list(value.shards_as_pandas())  # one item per shard
+    raise StepExecutionError(
+        f"mapped input {name!r} must be a list or a Dataset to map over, got {type(value).__name__}"
+    )

@@ -32,6 +32,7 @@ from zenml_core.steps.signature import (
     describe_type,
     holds_bulk_data,
     is_compatible,
+    is_dataset,
     list_item_type,
     type_name,
     value_matches,
@@ -457,11 +458,13 @@ class PipelineBuilder:
     def _check_mapped(name: str, input_name: str, handle: StepOutput, expected: Any) -> None:
         """The output a mapped input maps over is a list of values the input takes."""
         item_type = list_item_type(handle.annotation)
+        if item_type is None and is_dataset(handle.annotation):
+            return  # a Dataset: mapped shard by shard, each a DataFrame
         if item_type is None and handle.annotation not in (list, Any):
             raise PipelineDefinitionError(
                 f"step {name!r}: .map() maps over input {input_name!r}, but output "
                 f"{handle.output!r} of step {handle.step!r} is {type_name(handle.annotation)}, "
-                "not a list; wrap it in unmapped(...) to pass it whole to every item"
+                "not a list or a Dataset; wrap it in unmapped(...) to pass it whole to every item"
             )
         if item_type is not None and not is_compatible(item_type, expected):
             raise PipelineDefinitionError(

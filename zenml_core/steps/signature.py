@@ -209,6 +209,15 @@ def is_compatible(produced: Any, expected: Any) -> bool:
     return issubclass(produced_class, expected_class)
 
 
+def is_dataset(annotation: Any) -> bool:
+    """Whether ``annotation`` is a zenml Dataset (recognised without importing it)."""
+    cls = runtime_class(annotation)
+    return cls is not None and (cls.__module__, cls.__qualname__) == (
+        "zenml_core.dataset",
+        "Dataset",
+    )
+
+
 def _is_table(cls: type) -> bool:
     """A pandas DataFrame or a zenml Dataset (recognised without importing either)."""
     module = cls.__module__.partition(".")[0]
