@@ -68,7 +68,7 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
 
     @cached_property
     def path(self) -> Path:
-        """The absolute folder that holds the artifacts (resolved once: the hot path of every step asks)."""
+        """The absolute folder that holds the artifacts (resolved once: every step asks)."""
         return self.resolve_path(self.config.path)
 
     def local_root(self) -> Path:

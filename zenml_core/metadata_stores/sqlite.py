@@ -35,7 +35,7 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
 
     @cached_property
     def path(self) -> Path:
-        """The absolute path of the database file (resolved once: the hot path of every step asks)."""
+        """The absolute path of the database file (resolved once: every step asks)."""
         return self.resolve_path(self.config.path)
 
     def local_folder(self) -> Path:
