@@ -78,12 +78,15 @@ def test_stack_lifecycle(cli: Cli, repo: Repository) -> None:
     assert described["components"]["orchestrator"] == {
         "name": "fast",
         "flavor": "local",
-        "settings": {"workers": 4},
+        "settings": {"workers": 4, "heavy_workers": None},
     }
     overridden = cli(
         "stack", "describe", "--output", "json", env={"ZENML_ORCHESTRATOR__WORKERS": "9"}
     )
-    assert json.loads(overridden.stdout)["components"]["orchestrator"]["settings"] == {"workers": 9}
+    assert json.loads(overridden.stdout)["components"]["orchestrator"]["settings"] == {
+        "workers": 9,
+        "heavy_workers": None,
+    }
 
     refused = cli("stack", "delete", "fast", expect=1)
     assert "'fast' is the active stack; `zenml stack set OTHER`" in refused.stderr
