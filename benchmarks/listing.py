@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -66,7 +65,9 @@ def floor_query(database: Path) -> float:
 def run_all(repeat: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     spec = chain(100).compile(plugins=Scratch().plugins).to_dict()  # about 60 KB of JSON
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ZENML_")}
+    from run import measured_environment
+
+    environment = measured_environment()
     for count, cli_target, client_target in ((2_000, None, None), (100_000, 60.0, 10.0)):
         scratch = Scratch()
         try:
