@@ -1,20 +1,60 @@
-"""Reading artifacts back, verified: a value is loaded only once its files match the record
-(size and content hash), and a cached result is reused only if the active artifact store
-holds it intact. The one place both checks live, for the step runner, the client and resume.
+"""Writing values as artifacts, and reading them back verified: a value is loaded only once
+its files match the record (size and content hash), and a cached result is reused only if the
+active artifact store holds it intact. The one place both checks live, for the step runner,
+the client and resume.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zenml_core.errors import ArtifactIntegrityError
 from zenml_core.materializers.base import BaseMaterializer
-from zenml_core.materializers.registry import load_materializer
-from zenml_core.metadata_stores.records import ArtifactRecord
+from zenml_core.materializers.registry import load_materializer, save_value, type_path
+from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
 from zenml_core.steps.signature import runtime_class
 from zenml_core.utils.hashing import hash_folder, hash_listing
 from zenml_core.utils.imports import import_object
+
+if TYPE_CHECKING:
+    from zenml_core.artifact_stores.base import Save
+    from zenml_core.materializers.registry import MaterializerRegistry
+
+
+def write_artifacts(
+    store: Any,
+    materializers: MaterializerRegistry,
+    folder_uri: str,
+    values: Mapping[str, Any],
+    declared: Mapping[str, str | None] | None = None,
+) -> list[NewArtifact]:
+    """Write each value as the artifact ``folder_uri/<name>`` through its materializer (the
+    one ``declared`` names, else the one its type finds), committed together; what to
+    record for each."""
+    declared = declared or {}
+    chosen: dict[str, str] = {}
+
+    def saver(name: str, value: Any) -> Save:
+        def save(folder: Path) -> Mapping[str, str] | None:
+            chosen[name], known = save_value(materializers, value, folder, declared.get(name))
+            return known
+
+        return save
+
+    stored = store.write_outputs(folder_uri, {n: saver(n, v) for n, v in values.items()})
+    return [
+        NewArtifact(
+            output_name=name,
+            uri=stored[name].uri,
+            type=type_path(type(value)),
+            materializer=load_materializer(chosen[name]).identity(),
+            size=stored[name].size,
+            content_hash=stored[name].content_hash,
+        )
+        for name, value in values.items()
+    ]
 
 
 def verified_path(

@@ -14,14 +14,11 @@ from __future__ import annotations
 import datetime
 import time
 import traceback
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from attrs import define, evolve, field
 
-from zenml_core.artifact_stores.base import Save
-from zenml_core.artifacts import load_artifact, unusable_reason
+from zenml_core.artifacts import load_artifact, unusable_reason, write_artifacts
 from zenml_core.backends.processing import ProcessingSession
 from zenml_core.errors import HookError, RunClosedError, StepExecutionError
 from zenml_core.execution.cache import CACHE_KEY_VERSION, cache_key, step_cache_parts
@@ -33,7 +30,6 @@ from zenml_core.execution.mapping import (
     mapped_values,
 )
 from zenml_core.manifests import write_step_manifest
-from zenml_core.materializers.registry import load_materializer, save_value, type_path
 from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
 from zenml_core.pipelines.spec import StepSpec, item_count, item_input, map_item
 from zenml_core.steps.base import BaseStep
@@ -98,32 +94,10 @@ def write_outputs(
 ) -> list[NewArtifact]:
     """Write every output of the step through its materializer; committed together."""
     store = context.stack.artifact_store
-    chosen: dict[str, str] = {}
-
-    def saver(name: str, value: Any) -> Save:
-        output = step_spec.outputs.get(name)  # None: an item a mapped step split off
-        declared = output.materializer if output is not None else None
-
-        def save(folder: Path) -> Mapping[str, str] | None:
-            chosen[name], known = save_value(context.materializers, value, folder, declared)
-            return known
-
-        return save
-
+    declared = {name: output.materializer for name, output in step_spec.outputs.items()}
     step_uri = store.uri(context.spec.name, context.run_id, step_spec.name)
-    saves = {name: saver(name, value) for name, value in values.items()}
-    stored = store.write_outputs(step_uri, saves)
-    return [
-        NewArtifact(
-            output_name=name,
-            uri=stored[name].uri,
-            type=type_path(type(value)),
-            materializer=load_materializer(chosen[name]).identity(),
-            size=stored[name].size,
-            content_hash=stored[name].content_hash,
-        )
-        for name, value in values.items()
-    ]
+    # names not declared: the items a mapped step splits off, materialised by their type
+    return write_artifacts(store, context.materializers, step_uri, values, declared)
 
 
 def _load_inputs(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zenml_core.errors import PipelineDefinitionError, PipelineRunFailedError, ZenMLError
@@ -21,7 +19,6 @@ from zenml_core.pipelines.external import VALUE_PREFIX
 from zenml_core.pipelines.spec import map_item
 
 if TYPE_CHECKING:
-    from zenml_core.artifact_stores.base import Save
     from zenml_core.client import PipelineRun
     from zenml_core.execution.context import StepOutcome
     from zenml_core.orchestrators.reporting import Reporter
@@ -199,45 +196,20 @@ def _write_values(
 ) -> dict[str, int]:
     """Write the ``ExternalArtifact`` values the spec uses into the run's ``.external``
     folder, together, and record each as an artifact with no producer; token -> its id."""
-    from zenml_core.materializers.registry import (
-        MaterializerRegistry,
-        load_materializer,
-        save_value,
-        type_path,
-    )
-    from zenml_core.metadata_stores.records import NewArtifact
+    from zenml_core.artifacts import write_artifacts
+    from zenml_core.materializers.registry import MaterializerRegistry
 
     used = {w.external for s in spec.steps for w in s.inputs.values()}
-    wanted = {token: value for token, value in values.items() if token in used}
-    if not wanted:
+    names = {token.replace(":", "-"): token for token in values if token in used}  # value-0
+    if not names:
         return {}
     store = stack.artifact_store
     store.initialize()
-    registry = MaterializerRegistry(plugins.registry.materializers)
-    chosen: dict[str, str] = {}
-
-    def saver(name: str, value: Any) -> Save:
-        def save(folder: Path) -> Mapping[str, str] | None:
-            chosen[name], known = save_value(registry, value, folder, None)
-            return known
-
-        return save
-
-    names = {token: token.replace(":", "-") for token in wanted}  # value-0: a folder name
-    stored = store.write_outputs(
+    written = write_artifacts(
+        store,
+        MaterializerRegistry(plugins.registry.materializers),
         store.uri(spec.name, run_id, ".external"),
-        {names[token]: saver(names[token], value) for token, value in wanted.items()},
+        {name: values[token] for name, token in names.items()},
     )
-    return {
-        token: stack.metadata_store.record_external_artifact(
-            NewArtifact(
-                output_name=names[token],
-                uri=stored[names[token]].uri,
-                type=type_path(type(value)),
-                materializer=load_materializer(chosen[names[token]]).identity(),
-                size=stored[names[token]].size,
-                content_hash=stored[names[token]].content_hash,
-            )
-        )
-        for token, value in wanted.items()
-    }
+    record = stack.metadata_store.record_external_artifact
+    return {names[artifact.output_name]: record(artifact) for artifact in written}
