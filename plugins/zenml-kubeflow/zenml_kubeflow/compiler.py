@@ -11,6 +11,7 @@ zenml's decides. Secrets are never in the YAML: tasks read them from a Kubernete
 """
 
 # No `from __future__ import annotations` here: kfp reads the component's annotations.
+import inspect
 import json
 import re
 import tempfile
@@ -34,16 +35,22 @@ class KubeflowCompileError(ZenMLError):
     """The pipeline cannot be compiled for Kubeflow Pipelines as configured."""
 
 
+def _input(name: str, annotation: Any = str, default: Any = inspect.Parameter.empty) -> Any:
+    """One input of a generated kfp function (kfp reads its signature; the generated
+    functions take their inputs positionally, in this order)."""
+    return inspect.Parameter(
+        name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation
+    )
+
+
 def _component(
     task_name: str, image: str, entrypoint: str, fixed_args: list[str], runtime: dict[str, type]
 ) -> Any:
     """The container component of one step; ``runtime``: the pipeline parameters (name ->
     type) the step takes as they are, inputs of the task passed on to the step runner."""
-    import inspect
-
     from kfp import dsl
 
-    fixed = ["zenml_run_id", "zenml_run_name", "zenml_spec", "zenml_stack"]
+    fixed = [RUN_ID, RUN_NAME, SPEC, STACK]
 
     def zenml_step(*values: Any) -> Any:
         named = dict(zip([*fixed, "zenml_outputs", *runtime], values, strict=True))
@@ -54,22 +61,17 @@ def _component(
             image=image,
             command=["python3", "-m", entrypoint],
             args=[
-                "--run-id", named["zenml_run_id"], "--run-name", named["zenml_run_name"],
-                "--spec-json", named["zenml_spec"], "--stack-json", named["zenml_stack"],
+                "--run-id", named[RUN_ID], "--run-name", named[RUN_NAME],
+                "--spec-json", named[SPEC], "--stack-json", named[STACK],
                 *fixed_args, *overrides, "--executor-input", "{{$}}",
             ],
         )  # fmt: skip
 
-    def parameter(name: str, annotation: Any) -> inspect.Parameter:
-        return inspect.Parameter(
-            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation
-        )
-
     zenml_step.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            *(parameter(name, str) for name in fixed),
-            parameter("zenml_outputs", dsl.OutputPath(str)),
-            *(parameter(name, kind) for name, kind in runtime.items()),
+            *(_input(name) for name in fixed),
+            _input("zenml_outputs", dsl.OutputPath(str)),
+            *(_input(name, kind) for name, kind in runtime.items()),
         ]
     )
     component = dsl.container_component(zenml_step)
@@ -178,20 +180,13 @@ def build_pipeline(
                 )
             tasks[step.name] = task
 
-    import inspect
-
-    def declared(name: str, default: Any = inspect.Parameter.empty, kind: Any = str) -> Any:
-        return inspect.Parameter(
-            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind
-        )
-
     # The pipeline's inputs: the run's id and name, the spec and stack documents, and each
     # runtime parameter typed, with the compiled value as its default.
     body.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            declared(RUN_ID), declared(RUN_NAME), declared(SPEC, spec_json),
-            declared(STACK, stack_json),
-            *(declared(name, spec.parameters[name], kind) for name, kind in runtime.items()),
+            _input(RUN_ID), _input(RUN_NAME), _input(SPEC, default=spec_json),
+            _input(STACK, default=stack_json),
+            *(_input(name, kind, spec.parameters[name]) for name, kind in runtime.items()),
         ]
     )  # fmt: skip
     body.__name__ = spec.name
