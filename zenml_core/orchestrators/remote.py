@@ -68,18 +68,19 @@ def import_step_manifests(context: RunContext) -> list[str]:
     spec = context.spec
     records = metadata.list_step_runs(context.run_id)
     recorded = {step.name for step in records}
-    outputs = {record.name: metadata.step_run_outputs(record.id) for record in records}
     # the steps, and the items of mapped steps whose split is recorded here already
     names = [step.name for step in spec.steps]
-    names += [
-        item for name in recorded & set(names) for item in item_names(spec, name, outputs[name])
-    ]
+    for record in records:
+        if record.name in context.mapped_steps:
+            names += item_names(spec, record.name, metadata.step_run_outputs(record.id))
     store = context.stack.artifact_store
     documents = run_step_manifests(store, spec, context.run_id, names, skip=recorded)
     if documents:
         # Inputs made by steps recorded here already (run locally, cached) link by URI too.
         known = {
-            artifact.uri: artifact.id for found in outputs.values() for artifact in found.values()
+            artifact.uri: artifact.id
+            for record in records
+            for artifact in metadata.step_run_outputs(record.id).values()
         }
         problems: list[str] = []
         documents = drop_untrusted_outputs(documents, _spec_materializers(context), problems)
