@@ -81,30 +81,45 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
     def uri(self, *parts: str) -> str:
         return str(self.path.joinpath(*(check_name(part) for part in parts)))
 
-    def local_path(self, uri: str) -> Path:
-        path = Path(uri)
-        root = self.path
-        if not path.is_absolute() or ".." in path.parts or not path.is_relative_to(root):
+    @cached_property
+    def _root_text(self) -> str:
+        return str(self.path)
+
+    def _inside(self, uri: str) -> str:
+        """``uri`` as a normalised path, if it lies inside the store (string operations: a
+        cached step checks its outputs' paths, and pathlib costs more than the check)."""
+        root = self._root_text
+        path = os.path.normpath(uri)
+        if (
+            not os.path.isabs(uri)
+            or ".." in uri.split(os.sep)
+            or not (path == root or path.startswith(root.rstrip(os.sep) + os.sep))
+        ):
             raise ArtifactStoreError(f"{uri!r} is not inside the artifact store at {root}")
         return path
 
+    def local_path(self, uri: str) -> Path:
+        return Path(self._inside(uri))
+
     def exists(self, uri: str) -> bool:
-        return self.local_path(uri).exists()
+        return os.path.exists(self._inside(uri))
 
     def check_files(self, uri: str, size: int) -> str | None:
-        folder = self.local_path(uri)
+        folder = self._inside(uri)
+        file_list = os.path.join(folder, ARTIFACT_MANIFEST)
         try:
-            listed = json.loads((folder / ARTIFACT_MANIFEST).read_bytes())["files"]
+            with open(file_list, "rb") as stream:
+                listed = json.loads(stream.read())["files"]
         except FileNotFoundError:
-            if not folder.is_dir():
+            if not os.path.isdir(folder):
                 return "its files are gone"
-            found = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            found = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
             return None if found == size else f"its files hold {found} bytes, not {size}"
         except (ValueError, KeyError, OSError):
-            return f"its file list {folder / ARTIFACT_MANIFEST} is unreadable"
+            return f"its file list {file_list} is unreadable"
         for name, expected in listed.items():
             try:
-                found = (folder / name).stat().st_size
+                found = os.stat(os.path.join(folder, name)).st_size
             except FileNotFoundError:
                 return f"its file {name} is gone"
             if found != expected:

@@ -878,15 +878,24 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             return {row[0] for row in self._execute("SELECT uri FROM artifact", ()).fetchall()}
 
     def find_cached(self, cache_key: str) -> tuple[StepRunRecord, dict[str, ArtifactRecord]] | None:
+        # one query for the step and its outputs: every step of a cached re-run asks
         with self._session():
-            found = self._step_rows(
-                "s.id = (SELECT MAX(id) FROM step_run WHERE cache_key = ? AND status = ?)",
+            rows = self._execute(
+                f"SELECT {self._STEP_COLUMNS}, l.name, {self._ARTIFACT_COLUMNS} FROM step_run s"
+                " LEFT JOIN step_output l ON l.step_run_id = s.id"
+                " LEFT JOIN artifact a ON a.id = l.artifact_id"
+                " WHERE s.id = (SELECT MAX(id) FROM step_run WHERE cache_key = ? AND status = ?)",
                 (cache_key, StepStatus.COMPLETED),
-            )
-            if not found:
-                return None
-            outputs = self._linked_artifacts("step_output", "s.id = ?", (found[0].id,))
-            return found[0], outputs
+            ).fetchall()
+        if not rows:
+            return None
+        width = self._STEP_COLUMNS.count(",") + 1
+        outputs = {
+            row[width]: self._artifact_from(row[width + 1 :])
+            for row in rows
+            if row[width] is not None
+        }
+        return self._step_from(rows[0][:width]), outputs
 
     def step_outputs(self, run_id: str, step_name: str) -> dict[str, ArtifactRecord]:
         with self._session():
