@@ -1,4 +1,4 @@
-"""``zenml pipeline run|list|graph``."""
+"""``zenml pipeline run|plan|list|graph``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,31 @@ def run_pipeline(
     context.repository().make_importable()  # `from steps import ...` works without PYTHONPATH
     config = RunConfig.load(config_path) if config_path else None
     load_pipeline(target).run(config=config, stack=stack_name, plugins=context.plugins)
+
+
+@pipeline.command("plan")
+@click.argument("target", metavar="FILE.py:PIPELINE")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML with pipeline parameters, enable_cache and per-step settings.",
+)
+@click.option("--stack", "stack_name", metavar="NAME", help="The stack whose stores to look in.")
+@output_option
+@click.pass_obj
+def plan_pipeline(
+    context: CLIContext, target: str, config_path: Path | None, stack_name: str | None, output: str
+) -> None:
+    """Show what a run would reuse and what it would run, and why (nothing runs)."""
+    from zenml_core.pipelines.config import RunConfig
+    from zenml_core.pipelines.loading import load_pipeline
+
+    context.repository().make_importable()
+    config = RunConfig.load(config_path) if config_path else None
+    planned = load_pipeline(target).plan(config=config, stack=stack_name, plugins=context.plugins)
+    rows = [step.to_dict() for step in planned]
+    print_rows(rows, ["step", "action", "reason"], output, empty="The pipeline has no steps.")
 
 
 @pipeline.command("graph")

@@ -164,6 +164,7 @@ class _Walk:
 
     def __init__(self) -> None:
         self.parts: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}  # name -> "function" or "class"
         self.values: dict[str, Callable[[], Any]] = {}  # name -> reads the current value
         self.unhashed: dict[str, str] = {}  # name -> why
         self._seen: set[int] = set()
@@ -180,6 +181,7 @@ class _Walk:
         if not is_user_code(function) or not self._first_visit(function):
             return
         self.parts[_qualified(function)] = hash_text(_function_text(function))
+        self.kinds[_qualified(function)] = "function"
         self.references(function)
         wrapped = getattr(function, "__wrapped__", None)
         if wrapped is not None:
@@ -189,6 +191,7 @@ class _Walk:
         if not is_user_code(cls) or not self._first_visit(cls):
             return
         self.parts[_qualified(cls)] = hash_text(_class_text(cls))
+        self.kinds[_qualified(cls)] = "class"
         for base in cls.__mro__[1:]:
             self.cls(base)
         for member in vars(cls).values():
@@ -344,6 +347,17 @@ def code_parts(code_object: Any) -> CodeParts:
     else:
         walk = cached[1]
     return walk.current()
+
+
+def code_kinds(code_object: Any) -> dict[str, str]:
+    """Which names in ``code_object``'s code parts are functions, classes or constants
+    (after :func:`code_parts` walked it; empty before)."""
+    with _lock:
+        cached = _walks.get(id(code_object))
+    if cached is None or cached[0] is not code_object:
+        return {}
+    walk = cached[1]
+    return {**dict.fromkeys(walk.values, "constant"), **walk.kinds}
 
 
 def code_hash(code_object: Any) -> str:

@@ -9,7 +9,7 @@ from attrs import field, frozen
 
 if TYPE_CHECKING:
     from zenml_core.materializers.registry import MaterializerRegistry
-    from zenml_core.metadata_stores.records import ArtifactRecord, RunRecord
+    from zenml_core.metadata_stores.records import ArtifactRecord, RunRecord, StepRunRecord
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.pipelines.spec import PipelineSpec
     from zenml_core.plugin.manager import PluginManager
@@ -47,6 +47,8 @@ class RunContext:
     reuse: dict[str, int] = field(factory=dict)
     # The steps called with .map (looked up for every input: a set, not a scan of the spec)
     mapped_steps: frozenset[str] = frozenset()
+    # The run a step's reason compares with, looked up on first use (see baseline())
+    _baseline: dict[str, Any] = field(factory=dict, alias="_baseline")
 
     @classmethod
     def create(
@@ -82,6 +84,17 @@ class RunContext:
 
         spec = PipelineSpec.from_dict(record.spec)
         return cls.create(spec, record.id, record.name, stack, plugins, Reporter(quiet=True))
+
+    def baseline(self, step_name: str) -> tuple[StepRunRecord | None, str | None]:
+        """The step's record in the newest completed run of this pipeline, and that run's
+        name: what :mod:`zenml_core.execution.explain` compares a step that runs with."""
+        if "steps" not in self._baseline:
+            from zenml_core.execution.explain import baseline_steps
+
+            self._baseline["name"], self._baseline["steps"] = baseline_steps(
+                self.stack.metadata_store, self.spec.name
+            )
+        return self._baseline["steps"].get(step_name), self._baseline["name"]
 
     def outputs_of(self, step_name: str) -> dict[str, ArtifactRecord]:
         known = self.known_outputs.get(step_name)

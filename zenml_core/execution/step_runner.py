@@ -21,8 +21,9 @@ from attrs import define, evolve, field
 from zenml_core.artifacts import load_artifact, unusable_reason, write_artifacts
 from zenml_core.backends.processing import ProcessingSession
 from zenml_core.errors import HookError, RunClosedError, StepExecutionError
-from zenml_core.execution.cache import CACHE_KEY_VERSION, cache_key, step_cache_parts
+from zenml_core.execution.cache import CACHE_KEY_VERSION, cache_key, code_kinds, step_cache_parts
 from zenml_core.execution.context import RunContext, StepOutcome, StepStatus
+from zenml_core.execution.explain import why_it_runs
 from zenml_core.execution.mapping import (
     is_mapped_input,
     item_outputs,
@@ -300,8 +301,8 @@ def split_items(attempt: StepAttempt) -> StepOutcome:
         },
     }
     attempt.key = cache_key(attempt.parts)
-    attempt.reason = "no earlier run split the same lists"
     found = metadata.find_cached(attempt.key) if context.spec.caching(spec) else None
+    attempt.reason = _why_it_runs(attempt) if context.spec.caching(spec) else "caching is off"
     if found is not None and unusable_reason(store, found[1]) is None:
         attempt.step_run_id = metadata.record_cached_step(
             context.run_id, spec.name, {}, attempt.key, found[0].id, input_ids,
@@ -382,6 +383,14 @@ def _upstream_completed(context: RunContext, step_name: str) -> bool:
     )
 
 
+def _why_it_runs(attempt: StepAttempt, kinds: dict[str, str] | None = None) -> str:
+    """What differs from the step's baseline (see :mod:`zenml_core.execution.explain`)."""
+    assert attempt.parts is not None
+    baseline, baseline_run = attempt.context.baseline(attempt.name)
+    producers = {name: wire.step for name, wire in attempt.spec.inputs.items() if wire.step}
+    return why_it_runs(attempt.parts, baseline, baseline_run, kinds=kinds, producers=producers)
+
+
 def _reuse(attempt: StepAttempt, step: BaseStep) -> StepOutcome | None:
     """Record the step as cached (or reused by a resume) if usable outputs exist."""
     context, step_spec = attempt.context, attempt.spec
@@ -398,7 +407,8 @@ def _reuse(attempt: StepAttempt, step: BaseStep) -> StepOutcome | None:
     elif spec.caching(step_spec):
         found = metadata.find_cached(attempt.key)
         hit = None if found is None else (found[0].id, found[1])
-        attempt.reason = "no earlier run with the same code, parameters and inputs"
+        if hit is None:
+            attempt.reason = _why_it_runs(attempt, code_kinds(step.code_object))
     else:
         attempt.reason = "caching is off for this step"
     if hit is not None:

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from zenml_core.client import PipelineRun
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.pipelines.config import RunConfig
+    from zenml_core.pipelines.plan import PlannedStep
     from zenml_core.plugin.manager import PluginManager
+    from zenml_core.repository import Repository
     from zenml_core.stack.stack import Stack
 
 
@@ -188,30 +190,19 @@ class Pipeline:
         **parameters: Any,
     ) -> PipelineRun:
         """Compile and run on ``stack`` (a Stack, or a stack's name: see :meth:`stack_name`)."""
-        from zenml_core.errors import PipelineRunFailedError, RepositoryError
+        from zenml_core.errors import PipelineRunFailedError
         from zenml_core.execution.outcome_hooks import call_hook
         from zenml_core.orchestrators.reporting import Reporter
         from zenml_core.pipelines.import_guard import refuse_run_while_importing
         from zenml_core.pipelines.run import run
         from zenml_core.plugin.manager import create_plugin_manager
-        from zenml_core.repository import Repository
-        from zenml_core.stack.builder import load_stack
 
         refuse_run_while_importing(self.name)
         plugins = create_plugin_manager() if plugins is None else plugins
         config = self._config(config)
         spec, values = self._build(config=config, plugins=plugins, **parameters)
         name_template = run_name or (config.run_name if config else None) or self.run_name
-
-        repository: Repository | None
-        if stack is None or isinstance(stack, str):
-            repository = Repository.find()
-            stack = load_stack(repository, name=self.stack_name(stack, config), plugins=plugins)
-        else:
-            try:  # only to record the git commit
-                repository = Repository.find()
-            except RepositoryError:
-                repository = None
+        stack, repository = self._stack(stack, config, plugins)
         reporter = reporter or Reporter()
         try:
             finished = run(
@@ -230,6 +221,41 @@ class Pipeline:
         what = f"pipeline {self.name!r}: on_success"
         call_hook(self.on_success, what, reporter.line, run=finished)
         return finished
+
+    def plan(
+        self,
+        *,
+        config: RunConfig | None = None,
+        stack: Stack | str | None = None,
+        plugins: PluginManager | None = None,
+        **parameters: Any,
+    ) -> list[PlannedStep]:
+        """What a run with these parameters would reuse and run, and why (nothing runs)."""
+        from zenml_core.pipelines.plan import plan_spec
+        from zenml_core.plugin.manager import create_plugin_manager
+
+        plugins = create_plugin_manager() if plugins is None else plugins
+        config = self._config(config)
+        spec, _ = self._build(config=config, plugins=plugins, **parameters)
+        return plan_spec(spec, self._stack(stack, config, plugins)[0])
+
+    def _stack(
+        self, stack: Stack | str | None, config: RunConfig | None, plugins: PluginManager
+    ) -> tuple[Stack, Repository | None]:
+        """The stack to use (given, or named: see :meth:`stack_name`) and the repository, if
+        any (a given stack needs none; the repository only gives the git commit then)."""
+        from zenml_core.errors import RepositoryError
+        from zenml_core.repository import Repository
+        from zenml_core.stack.builder import load_stack
+
+        if stack is None or isinstance(stack, str):
+            repository = Repository.find()
+            named = self.stack_name(stack, config)
+            return load_stack(repository, name=named, plugins=plugins), repository
+        try:
+            return stack, Repository.find()
+        except RepositoryError:
+            return stack, None
 
     def stack_name(self, given: str | None, config: RunConfig | None) -> str | None:
         """Which stack a run uses: the call's (or ``--stack``), the run config's,
