@@ -26,6 +26,7 @@ RecordT = TypeVar("RecordT")
 if TYPE_CHECKING:
     from zenml_core.plugin.manager import PluginManager
     from zenml_core.repository import Repository
+    from zenml_core.run_diff import RunDiff
     from zenml_core.stack.stack import Stack
 
 
@@ -81,6 +82,15 @@ class Client:
         """One run by id or name; a run still going on remotely is asked about first."""
         (record,) = self._follow([self.metadata.get_run(id_or_name)])
         return PipelineRun(self, record)
+
+    def diff(self, a: str | PipelineRun, b: str | PipelineRun) -> RunDiff:
+        """What differs between run ``a`` and run ``b`` (references or runs): see
+        :mod:`zenml_core.run_diff`."""
+        from zenml_core.run_diff import diff_runs
+
+        first = self.run(a) if isinstance(a, str) else a
+        second = self.run(b) if isinstance(b, str) else b
+        return diff_runs(first, second)
 
     def step_run(self, step_run_id: int) -> StepRun:
         return StepRun(self, self.metadata.get_step_run(step_run_id))

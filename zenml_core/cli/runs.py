@@ -84,6 +84,82 @@ def _hint_rebuild(client: Any) -> None:
         )
 
 
+@runs.command("diff")
+@click.argument("run_a", metavar="A")
+@click.argument("run_b", metavar="B")
+@click.option("--all", "show_all", is_flag=True, help="Also list what is the same.")
+@output_option
+@click.pass_obj
+def diff_runs(context: CLIContext, run_a: str, run_b: str, show_all: bool, output: str) -> None:
+    """Compare run A with run B: parameters, git, stack, and per step status, duration, code,
+    inputs, outputs and metadata (B - A for numbers). Runs as `runs show` takes them."""
+    from zenml_core.run_diff import ValueChange
+
+    diff = _client(context).diff(run_a, run_b)
+    if output == "json":
+        print_document(diff.to_dict(), output)
+        return
+    click.echo(f"A: {diff.a}\nB: {diff.b}")
+    changes = [diff.pipeline, *diff.parameters, *diff.git, diff.stack]
+    _print_changes(changes, "RUN", show_all, "The runs' pipeline, parameters, git and stack match.")
+    rows = []
+    for step in diff.steps:
+        if step.same and not show_all:
+            continue
+        delta = step.duration_ms.delta
+        rows.append(
+            {
+                "step": step.step,
+                "status": _pair(step.status.a, step.status.b),
+                "duration": _pair(_ms(step.duration_ms.a), _ms(step.duration_ms.b))
+                + ("" if delta is None else f" ({delta:+.0f} ms)"),
+                "code_changed": list(step.code_changed),
+                "parameters": [f"{c.name}: {c.a!r} -> {c.b!r}" for c in step.parameters],
+                "inputs": _compared(step.inputs),
+                "outputs": _compared(step.outputs),
+            }
+        )
+    click.echo()
+    columns = ["step", "status", "duration", "code_changed", "parameters", "inputs", "outputs"]
+    print_rows(rows, columns, "table", empty="Every step has the same status, code and data.")
+    metadata = [
+        ValueChange(f"{step.step}.{change.name}", change.a, change.b)
+        for step in diff.steps
+        for change in step.metadata
+    ]
+    if metadata:
+        click.echo()
+        _print_changes(metadata, "METADATA", show_all, "The steps logged the same metadata.")
+
+
+def _pair(a: Any, b: Any) -> str:
+    return str(a if a is not None else "-") if a == b else f"{a or '-'} -> {b or '-'}"
+
+
+def _ms(value: float | None) -> str | None:
+    return None if value is None else f"{value:.0f} ms"
+
+
+def _compared(artifacts: dict[str, str]) -> str:
+    if all(state == "same" for state in artifacts.values()):
+        return "same" if artifacts else "-"
+    return ", ".join(f"{name}: {state}" for name, state in artifacts.items() if state != "same")
+
+
+def _print_changes(changes: list[Any], label: str, show_all: bool, empty: str) -> None:
+    rows = [
+        {
+            label.lower(): change.name,
+            "a": change.a,
+            "b": change.b,
+            "delta": None if change.delta is None else f"{change.delta:+g}",
+        }
+        for change in changes
+        if show_all or not change.same
+    ]
+    print_rows(rows, [label.lower(), "a", "b", "delta"], "table", empty=empty)
+
+
 @runs.command("show")
 @click.argument("run_name", metavar="RUN")
 @output_option
