@@ -169,3 +169,22 @@ def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -
                     materializer="m@1", size=1, content_hash="h")
     )  # fmt: skip
     assert upgraded.get_artifact(external).producer_id is None
+
+
+def test_a_store_that_does_not_reap_on_read_only_reports_orphans(
+    store: BaseMetadataStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # what a read-only client (reports, the dashboard) sees: the run as recorded, and why it
+    # looks orphaned, with nothing written
+    import zenml_core.execution.liveness as liveness
+
+    new_run(store, "silent", host="another-machine")
+    monkeypatch.setattr(liveness, "ORPHAN_AFTER", liveness.datetime.timedelta(seconds=-1))
+    store.reap_on_read = False
+    assert store.get_run("silent").status == "running"
+    assert [run.status for run in store.list_runs()] == ["running"]
+    (reason,) = store.orphans().values()
+    assert reason.startswith("orphaned: no heartbeat from another-machine for ")
+    store.reap_on_read = True
+    assert store.get_run("silent").status == "failed"
+    assert store.orphans() == {}

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from zenml_core.pipelines import Pipeline, SimplePipeline, pipeline
     from zenml_core.pipelines.builder import unmapped
     from zenml_core.pipelines.external import ExternalArtifact
-    from zenml_core.steps import BaseStep, log_metadata, step, step_context
+    from zenml_core.steps import BaseStep, log_metadata, log_metric, step, step_context
 
 # name -> the module that defines it, imported when the name is first used
 _LAZY = {
@@ -30,6 +30,7 @@ _LAZY = {
     "Pipeline": "zenml_core.pipelines",
     "SimplePipeline": "zenml_core.pipelines",
     "log_metadata": "zenml_core.steps",
+    "log_metric": "zenml_core.steps",
     "pipeline": "zenml_core.pipelines",
     "step": "zenml_core.steps",
     "step_context": "zenml_core.steps",
@@ -38,7 +39,7 @@ _LAZY = {
 
 __all__ = [
     "BaseStep", "Client", "Dataset", "ExternalArtifact", "Pipeline", "SimplePipeline",
-    "__version__", "hookimpl", "log_metadata", "pipeline", "step", "step_context",
+    "__version__", "hookimpl", "log_metadata", "log_metric", "pipeline", "step", "step_context",
     "unmapped",
 ]  # fmt: skip
 

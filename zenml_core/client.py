@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from zenml_core.errors import AmbiguousOutputError
@@ -39,7 +40,11 @@ class Client:
         *,
         stack: Stack | None = None,
         plugins: PluginManager | None = None,
+        read_only: bool = False,
     ) -> None:
+        """``read_only``: reading changes nothing, neither failing runs whose process died
+        (``orphans()`` says which) nor closing runs that ended remotely (for run reports
+        and the dashboard)."""
         if stack is None:
             from zenml_core.plugin.manager import create_plugin_manager
             from zenml_core.repository import Repository
@@ -51,10 +56,15 @@ class Client:
         self.stack = stack
         self._repository = repository
         self._plugins = plugins
+        self.read_only = read_only
+        if read_only:
+            stack.metadata_store.reap_on_read = False
 
     def _follow(self, records: list[RunRecord]) -> list[RunRecord]:
         """Close the runs among ``records`` that ended remotely (see
         :func:`zenml_core.execution.lifecycle.follow_remote_runs`)."""
+        if self.read_only:
+            return records
         from zenml_core.execution.lifecycle import follow_remote_runs
 
         followed: list[RunRecord] = follow_remote_runs(self.stack, records, self._plugins)
@@ -163,6 +173,21 @@ class PipelineRun(_View[RunRecord]):
     def metadata(self) -> dict[str, dict[str, Any]]:
         """Metadata logged by the run's steps, by step name (steps that logged nothing left out)."""
         return {name: step.metadata for name, step in self.steps.items() if step.metadata}
+
+    def upstream(self, step_names: Iterable[str] = ()) -> dict[str, list[str]]:
+        """The steps each step waits for, from the recorded spec (empty for runs rebuilt
+        without one); ``step_names`` adds recorded step runs the spec names only by their
+        mapped step (``square[3]``)."""
+        if not self.record.spec.get("steps"):
+            return {}
+        from zenml_core.pipelines.spec import PipelineSpec, map_item
+
+        spec = PipelineSpec.from_dict(self.record.spec, source=f"run {self.name}")
+        upstream = {step.name: step.upstream for step in spec.steps}
+        for name in step_names:
+            if name not in upstream and map_item(name) is not None:
+                upstream[name] = spec.step(name).upstream
+        return upstream
 
     @property
     def steps(self) -> dict[str, StepRun]:

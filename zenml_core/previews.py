@@ -14,6 +14,8 @@ from typing import Any
 HEAD_ROWS = 10
 ARRAY_VALUES = 20
 TEXT_CHARACTERS = 2000
+BYTES_SHOWN = 32
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _is_json(value: Any) -> bool:
@@ -29,6 +31,18 @@ def _json_cell(value: Any) -> Any:
         with contextlib.suppress(TypeError, ValueError):
             value = value.item()  # numpy scalars
     return value if _is_json(value) else str(value)
+
+
+def _array_summary(array: Any) -> dict[str, float]:
+    """Minimum, maximum and mean of a numeric array's finite values (empty otherwise)."""
+    if array.dtype.kind not in "biuf" or array.size == 0:
+        return {}
+    import numpy as np
+
+    finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+    if finite.size == 0:
+        return {}
+    return {"min": float(finite.min()), "max": float(finite.max()), "mean": float(finite.mean())}
 
 
 def preview(value: Any) -> dict[str, Any]:
@@ -56,7 +70,15 @@ def preview(value: Any) -> dict[str, Any]:
             "dtype": str(value.dtype),
             "values": [_json_cell(item) for item in flat],
             "truncated": value.size > ARRAY_VALUES,
+            "summary": _array_summary(value),
         }
+    if isinstance(value, bytes):
+        if value.startswith(PNG_SIGNATURE):  # an image: reports show it inline
+            import base64
+
+            return {"kind": "image", "format": "png", "size": len(value),
+                    "base64": base64.b64encode(value).decode("ascii")}  # fmt: skip
+        return {"kind": "bytes", "size": len(value), "head": value[:BYTES_SHOWN].hex()}
     if _is_json(value):
         return {"kind": "json", "value": value}
     text = repr(value)
@@ -83,4 +105,10 @@ def render(shown: dict[str, Any]) -> str:
             ", ..." if shown["truncated"] else ""
         )
         return f"array {shape} {shown['dtype']}: [{values}]"
+    if kind == "image":
+        return f"PNG image, {shown['size']} bytes"
+    if kind == "bytes":
+        return (
+            f"{shown['size']} bytes: {shown['head']}{'...' if shown['size'] > BYTES_SHOWN else ''}"
+        )
     return f"{shown['type']}: {shown['text']}"

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import asdict, frozen
 
+from zenml_core.steps.context import METRIC_SERIES
+
 if TYPE_CHECKING:
     from zenml_core.client import PipelineRun, StepRun
 
@@ -124,8 +126,10 @@ def _by_hash(a: dict[str, Any], b: dict[str, Any]) -> dict[str, str]:
 
 
 def _code_changed(a: StepRun, b: StepRun) -> tuple[str, ...]:
-    code_a = (a.record.cache_parts or {}).get("code") or {}
-    code_b = (b.record.cache_parts or {}).get("code") or {}
+    if a.record.cache_parts is None or b.record.cache_parts is None:
+        return ()  # a step that did not run (skipped) recorded no code to compare
+    code_a = a.record.cache_parts.get("code") or {}
+    code_b = b.record.cache_parts.get("code") or {}
     return tuple(
         name
         for name in sorted(code_a.keys() | code_b.keys())
@@ -141,6 +145,13 @@ def _duration_ms(step: StepRun | None) -> float | None:
 
 def _hashes(artifacts: dict[str, Any]) -> dict[str, str]:
     return {name: artifact.record.content_hash for name, artifact in artifacts.items()}
+
+
+def _logged(step: StepRun | None) -> dict[str, Any]:
+    """What the step logged, less its metric series (compared by their latest values)."""
+    if step is None:
+        return {}
+    return {key: value for key, value in step.metadata.items() if key != METRIC_SERIES}
 
 
 def _step_diff(name: str, a: StepRun | None, b: StepRun | None) -> StepDiff:
@@ -159,7 +170,7 @@ def _step_diff(name: str, a: StepRun | None, b: StepRun | None) -> StepDiff:
         ),
         inputs=_by_hash(_hashes(a.inputs) if a else empty, _hashes(b.inputs) if b else empty),
         outputs=_by_hash(_hashes(a.outputs) if a else empty, _hashes(b.outputs) if b else empty),
-        metadata=_changes(a.metadata if a else empty, b.metadata if b else empty),
+        metadata=_changes(_logged(a), _logged(b)),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -160,6 +161,33 @@ def _print_changes(changes: list[Any], label: str, show_all: bool, empty: str) -
     print_rows(rows, [label.lower(), "a", "b", "delta"], "table", empty=empty)
 
 
+@runs.command("report")
+@click.argument("run_name", metavar="RUN")
+@click.option("--baseline", metavar="RUN", help="Also show what changed since this run.")
+@click.option(
+    "-o",
+    "--output-file",
+    "output_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
+@click.pass_obj
+def report(context: CLIContext, run_name: str, baseline: str | None, output_file: Path) -> None:
+    """Write one self-contained HTML page about RUN: its DAG, each step's parameters, inputs,
+    outputs with previews, metadata, metric charts, errors, and the diff against --baseline."""
+    from zenml_core.client import Client
+    from zenml_core.reports.document import run_document
+    from zenml_core.reports.html import run_report
+    from zenml_core.utils.files import write_text_atomically
+
+    client = Client(context.repository(), plugins=context.plugins, read_only=True)
+    run = client.run(run_name)
+    document = run_document(client, run, baseline=client.run(baseline) if baseline else None)
+    write_text_atomically(output_file, run_report(document))
+    click.echo(f"Wrote {output_file} ({output_file.stat().st_size // 1024} KiB) for run {run.name}")
+
+
 @runs.command("show")
 @click.argument("run_name", metavar="RUN")
 @output_option
@@ -173,17 +201,10 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
 
     run = _client(context).run(run_name)
     record = run.record
-    upstream: dict[str, list[str]] = {}
-    if record.spec.get("steps"):  # empty for runs rebuilt without a spec
-        from zenml_core.pipelines.spec import PipelineSpec, map_item
-
-        spec = PipelineSpec.from_dict(record.spec, source=f"run {record.name}")
-        upstream = {step.name: step.upstream for step in spec.steps}
-        for name in run.steps:  # step.map's items, named after their mapped step
-            if name not in upstream and map_item(name) is not None:
-                upstream[name] = spec.step(name).upstream
+    step_runs = run.steps
+    upstream = run.upstream(step_runs)
     steps = []
-    for step in run.steps.values():
+    for step in step_runs.values():
         steps.append(
             {
                 "step": step.name,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from zenml_core.config.converter import structure, unstructure
 from zenml_core.config.models import CONFIG_VERSION, RepositoryConfig
 from zenml_core.errors import ConfigError
+from zenml_core.utils.files import write_text_atomically
 
 
 def load_yaml(path: Path) -> Any:
@@ -76,19 +75,7 @@ def write_repository_config(path: Path, config: RepositoryConfig, *, private: bo
             del stack[key]
     text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
+        # later writes keep the mode they find (0600 once private)
+        write_text_atomically(path, text, mode=0o600 if private else None)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
-    try:
-        # mkstemp creates the file 0600; keep the old file's mode, or the usual 0644.
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.fchmod(fd, 0o600 if private else mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -18,6 +18,9 @@ class BaseMaterializer:
     # True: ``load`` and ``file_hashes`` also take a URL (``gs://...``) and read only what
     # they need from it, so an artifact in a store elsewhere is not downloaded whole first.
     READS_IN_PLACE: ClassVar[bool] = False
+    # True: loading runs no code of the artifact's (no pickle), so run reports and the
+    # dashboard may load it to show a preview; others show type, size and hash only.
+    SAFE_TO_PREVIEW: ClassVar[bool] = False
 
     def save(self, value: Any, folder: Path) -> Mapping[str, Any] | None:
         """Write ``value`` into ``folder``. Return nothing, unless the materializer hashed

@@ -30,6 +30,8 @@ def _json_exact(value: Any) -> bool:
 class JSONMaterializer(BaseMaterializer):
     """None, bool, int, float, str and lists/dicts/tuples of them, as ``data.json``."""
 
+    SAFE_TO_PREVIEW = True
+
     def save(self, value: Any, folder: Path) -> None:
         if type(value) not in _EXACT_TYPES:  # a subclass would come back as its base class
             raise NotMaterializableError(f"{type(value).__qualname__} is a subclass of a JSON type")
@@ -48,6 +50,8 @@ class JSONMaterializer(BaseMaterializer):
 
 class BytesMaterializer(BaseMaterializer):
     """bytes, as ``data.bin``."""
+
+    SAFE_TO_PREVIEW = True
 
     def save(self, value: Any, folder: Path) -> None:
         (folder / "data.bin").write_bytes(bytes(value))

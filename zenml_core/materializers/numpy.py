@@ -10,6 +10,10 @@ from zenml_core.materializers.base import BaseMaterializer
 
 
 class NumpyMaterializer(BaseMaterializer):
+    """Arrays of numbers, strings or records as ``data.npy`` (no pickle)."""
+
+    SAFE_TO_PREVIEW = True
+
     def save(self, value: Any, folder: Path) -> None:
         import numpy as np
 

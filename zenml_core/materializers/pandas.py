@@ -14,6 +14,10 @@ _SERIES_COLUMN = "__series__"
 
 
 class PandasMaterializer(BaseMaterializer):
+    """DataFrames and Series as Parquet."""
+
+    SAFE_TO_PREVIEW = True
+
     def save(self, value: Any, folder: Path) -> None:
         import pandas as pd
 

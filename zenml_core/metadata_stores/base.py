@@ -70,8 +70,17 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         atomically, while another resume of the same run is running or once one completed."""
         raise NotImplementedError
 
+    # False: reads neither reap orphans nor change anything (run reports, the dashboard):
+    # see :meth:`orphans` for what a reap would fail.
+    reap_on_read: bool = True
+
     def reap_orphans(self) -> list[str]:
         """Mark runs whose process died ``failed`` (reason: orphaned); returns their ids."""
+        raise NotImplementedError
+
+    def orphans(self) -> dict[str, str]:
+        """Runs still recorded ``running`` whose process is gone, and why: what
+        :meth:`reap_orphans` would fail, found without writing."""
         raise NotImplementedError
 
     def set_orchestrator_run_id(

@@ -929,17 +929,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         runs it failed.
         """
         now = utcnow()
-        with self._session():
-            rows = self._execute(
-                "SELECT id, host, pid, process_started, heartbeat_at FROM run"
-                " WHERE status = ? AND orchestrator_run_id IS NULL",
-                (RunStatus.RUNNING,),
-            ).fetchall()
         reaped = []
-        for run_id, host, pid, started, heartbeat_at in rows:
-            reason = orphan_reason(host, pid, started, now - _as_datetime(heartbeat_at))
-            if reason is None:
-                continue
+        for run_id, reason in self.orphans().items():
             with self._session(write=True):
                 changed = self._execute(
                     "UPDATE run SET status = ?, ended_at = ?, error = ?"
@@ -955,10 +946,26 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                     reaped.append(run_id)
         return reaped
 
+    def orphans(self) -> dict[str, str]:
+        now = utcnow()
+        with self._session():
+            rows = self._execute(
+                "SELECT id, host, pid, process_started, heartbeat_at FROM run"
+                " WHERE status = ? AND orchestrator_run_id IS NULL",
+                (RunStatus.RUNNING,),
+            ).fetchall()
+        found = {}
+        for run_id, host, pid, started, heartbeat_at in rows:
+            reason = orphan_reason(host, pid, started, now - _as_datetime(heartbeat_at))
+            if reason is not None:
+                found[run_id] = reason
+        return found
+
     def list_runs(
         self, *, pipeline: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[RunRecord]:
-        self.reap_orphans()
+        if self.reap_on_read:
+            self.reap_orphans()
         with self._session() as m:
             query = m.Run.select(m.Run, m.Pipeline).join(m.Pipeline)
             if pipeline is not None:
@@ -971,7 +978,8 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             return [self._run_record(row) for row in query]
 
     def get_run(self, id_or_name: str) -> RunRecord:
-        self.reap_orphans()
+        if self.reap_on_read:
+            self.reap_orphans()
         reference = id_or_name
         with self._session() as m:
             runs = m.Run.select(m.Run, m.Pipeline).join(m.Pipeline)

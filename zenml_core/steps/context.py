@@ -98,6 +98,33 @@ def log_metadata(
         context.artifact_metadata.setdefault(artifact_name, {}).update(values)
 
 
+METRIC_SERIES = "metric_series"  # step metadata key: {metric name: [[step, value], ...]}
+
+
+def log_metric(name: str, value: float, *, step: int | None = None) -> None:
+    """One point of a metric series of the running step (a loss per epoch): run reports and
+    the dashboard draw each series as a line; ``step`` defaults to the next index. The
+    latest value is also recorded as metadata ``name``, so ``zenml runs diff`` compares it.
+
+    The series is the step's metadata ``metric_series`` ({name: [[step, value], ...]}):
+    ``log_metadata(metric_series=...)`` records the same."""
+    import math
+
+    context = step_context()
+    try:
+        number = float(value) if not isinstance(value, bool | str) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise StepContextError(
+            f"step {context.step_name!r}: metric {name!r} must be a finite number, got {value!r}"
+        )
+    value = int(number) if isinstance(value, int) else number  # numpy scalars as plain numbers
+    series = context.metadata.setdefault(METRIC_SERIES, {}).setdefault(name, [])
+    series.append([len(series) if step is None else int(step), value])
+    context.metadata[name] = value
+
+
 class running:
     """``with running(context): ...`` makes ``context`` the current step context."""
 

@@ -52,6 +52,9 @@ def test_train_evaluate_reload_and_predict(repo: Repository) -> None:
     epochs = run.steps["train"].metadata["epochs"]
     assert len(epochs) == 25 and {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(epochs[0])
     assert epochs[-1]["loss"] < epochs[0]["loss"]
+    series = run.steps["train"].metadata["metric_series"]  # log_metric per epoch, for reports
+    assert series["loss"] == [[index, epoch["loss"]] for index, epoch in enumerate(epochs)]
+    assert run.steps["train"].metadata["val_accuracy"] == epochs[-1]["val_accuracy"]
     assert run.metadata["evaluate"] == metrics
 
     trained = run.steps["train"].output

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from attrs import field, frozen
 
-from zenml_core.steps.context import log_metadata
+from zenml_core.steps.context import log_metadata, log_metric
 from zenml_core.steps.ml.training import TrainerParameters, TrainerStep
 
 
@@ -81,4 +81,7 @@ class TensorflowFeedForwardTrainer(TrainerStep):
             for index in range(len(history.epoch))
         ]
         log_metadata(epochs=epochs)
+        for index, values in enumerate(epochs):  # drawn per epoch by run reports
+            for name, value in values.items():
+                log_metric(name, value, step=index)
         return model
