@@ -129,3 +129,27 @@ def screenshot(url: str, name: str, *, size: str = "1280,2000") -> Path:
     _run("--hide-scrollbars", f"--window-size={size}", f"--screenshot={path}", url)
     assert path.read_bytes().startswith(b"\x89PNG"), f"no screenshot at {path}"
     return path
+
+
+def chromedriver() -> str:
+    found = os.environ.get("ZENML_TEST_CHROMEDRIVER") or shutil.which("chromedriver")
+    if not found:
+        service_missing("no chromedriver on PATH; install it with scripts/services/chromium")
+    return str(found)
+
+
+def webdriver():  # type: ignore[no-untyped-def]
+    """A Selenium-driven headless Chromium (for pages that change while one looks at them),
+    given the installed browser and driver: Selenium fetches nothing."""
+    try:
+        from selenium import webdriver as selenium
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        service_missing("selenium is not installed (pip install -e '.[test]')")
+    options = Options()
+    options.binary_location = chromium()
+    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1600"):  # fmt: skip
+        options.add_argument(argument)
+    return selenium.Chrome(service=Service(executable_path=chromedriver()), options=options)

@@ -57,6 +57,7 @@ class ZenMLGroup(click.Group):
 def build_cli(plugins: PluginManager) -> click.Group:
     """A fresh ``zenml`` group with the core's commands and those that plugins add."""
     from zenml_core.cli import components, pipeline, repo, runs, stack
+    from zenml_core.cli.dashboard import dashboard
     from zenml_core.cli.plugins import plugins_group
     from zenml_core.cli.steps import steps_group
 
@@ -79,6 +80,7 @@ def build_cli(plugins: PluginManager) -> click.Group:
         runs.metadata,
         plugins_group,
         steps_group,
+        dashboard,
         *components.component_groups(),
     ):
         cli.add_command(command)

@@ -46,7 +46,7 @@ def artifact_preview(artifact: Artifact) -> tuple[dict[str, Any] | None, str | N
         return None, f"cannot be read: {type(exc).__name__}: {exc}"
 
 
-class _Artifacts:
+class ArtifactDocuments:
     """Artifact documents by id: a step's input is usually another step's output."""
 
     def __init__(self) -> None:
@@ -85,7 +85,7 @@ def _series(metadata: dict[str, Any]) -> dict[str, list[list[float]]]:
 
 
 def step_document(
-    step: StepRun, upstream: list[str], artifacts: _Artifacts, run_names: dict[str, str]
+    step: StepRun, upstream: list[str], artifacts: ArtifactDocuments, run_names: dict[str, str]
 ) -> dict[str, Any]:
     from zenml_core.utils.tracebacks import user_traceback
 
@@ -130,7 +130,7 @@ def run_document(
     record = run.record
     steps = run.steps
     upstream = run.upstream(steps)
-    artifacts = _Artifacts()
+    artifacts = ArtifactDocuments()
     run_names = {record.id: record.name}
     orphaned = client.metadata.orphans().get(record.id) if record.status == "running" else None
     return {

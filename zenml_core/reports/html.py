@@ -50,6 +50,8 @@ pre{background:#fff;border:1px solid #d0d7de;padding:8px;overflow:auto;max-heigh
 .charts{display:flex;flex-wrap:wrap;gap:10px}
 img.preview{max-width:420px;border:1px solid #d0d7de}
 .delta-up{color:#1a7f37}.delta-down{color:#cf222e}
+nav.top{background:#24292f;padding:10px 20px}nav.top a{color:#fff;font-weight:600}
+.orphaned{color:#9a6700;font-weight:600}.filter{margin-right:6px}
 """
 
 
@@ -61,11 +63,11 @@ def _text(value: Any) -> str:
     return escape(json.dumps(value, default=str))
 
 
-def _badge(status: str) -> str:
+def badge(status: str) -> str:
     return f'<span class="badge status-{escape(status)}">{escape(status)}</span>'
 
 
-def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...], css: str = "") -> str:
+def table(rows: list[tuple[Any, ...]], header: tuple[str, ...], css: str = "") -> str:
     if not rows:
         return ""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
@@ -75,8 +77,8 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...], css: str = "") 
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _mapping(values: dict[str, Any], css: str = "") -> str:
-    return _table([(escape(k), _text(v)) for k, v in values.items()], ("name", "value"), css)
+def mapping_table(values: dict[str, Any], css: str = "") -> str:
+    return table([(escape(k), _text(v)) for k, v in values.items()], ("name", "value"), css)
 
 
 def _preview(shown: dict[str, Any]) -> str:
@@ -86,13 +88,13 @@ def _preview(shown: dict[str, Any]) -> str:
         rows, *rest = shown["shape"]
         size = f"{rows} rows \u00d7 {rest[0]} columns" if rest else f"{rows} rows"
         schema = ", ".join(f"{escape(c)}: {escape(t)}" for c, t in shown["columns"].items())
-        table = _table(
+        frame = table(
             [tuple(_text(row.get(c)) for c in columns) for row in shown["head"]],
             tuple(columns),
             "preview-frame",
         )
         more = f" (first {len(shown['head'])})" if rows > len(shown["head"]) else ""
-        return f'<p class="muted">{size}{more}; schema: {schema}</p>{table}'
+        return f'<p class="muted">{size}{more}; schema: {schema}</p>{frame}'
     if kind == "array":
         shape = " \u00d7 ".join(str(n) for n in shown["shape"]) or "scalar"
         summary = shown.get("summary") or {}
@@ -116,14 +118,21 @@ def _preview(shown: dict[str, Any]) -> str:
     return f"<pre>{escape(str(shown.get('text', '')))}</pre>"
 
 
-def _artifacts(title: str, artifacts: dict[str, dict[str, Any]]) -> str:
+def artifacts_block(
+    title: str, artifacts: dict[str, dict[str, Any]], *, links: bool = False
+) -> str:
     if not artifacts:
         return ""
     parts = [f"<h4>{escape(title)}</h4>"]
     for name, artifact in artifacts.items():
         facts = (
             f"{escape(artifact['type'])}, {artifact['size']} bytes, "
-            f"hash {escape(artifact['content_hash'].rpartition(':')[2][:12])}, id {artifact['id']}"
+            f"hash {escape(artifact['content_hash'].rpartition(':')[2][:12])}, "
+            + (
+                f'<a href="/artifacts/{artifact["id"]}">id {artifact["id"]}</a>'
+                if links
+                else f"id {artifact['id']}"
+            )
         )
         shown = (
             _preview(artifact["preview"])
@@ -137,11 +146,11 @@ def _artifacts(title: str, artifacts: dict[str, dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _step(step: dict[str, Any]) -> str:
+def _step(step: dict[str, Any], links: bool) -> str:
     name = step["name"]
     duration = step.get("duration_ms")
     head = (
-        f"<h3>{escape(name)} {_badge(step['status'])}"
+        f"<h3>{escape(name)} {badge(step['status'])}"
         f"{f' <span class=muted>{duration:.0f} ms</span>' if duration is not None else ''}"
         f"{' <span class=muted>from run ' + escape(step['cached_from_run']) + '</span>' if step.get('cached_from_run') else ''}"  # noqa: E501
         "</h3>"
@@ -154,11 +163,11 @@ def _step(step: dict[str, Any]) -> str:
     if step.get("traceback"):
         parts.append(f'<pre class="traceback">{escape(step["traceback"])}</pre>')
     if step.get("parameters"):
-        parts.append("<h4>parameters</h4>" + _mapping(step["parameters"], "parameters"))
-    parts.append(_artifacts("inputs", step.get("inputs") or {}))
-    parts.append(_artifacts("outputs", step.get("outputs") or {}))
+        parts.append("<h4>parameters</h4>" + mapping_table(step["parameters"], "parameters"))
+    parts.append(artifacts_block("inputs", step.get("inputs") or {}, links=links))
+    parts.append(artifacts_block("outputs", step.get("outputs") or {}, links=links))
     if step.get("metadata"):
-        parts.append("<h4>metadata</h4>" + _mapping(step["metadata"], "metadata"))
+        parts.append("<h4>metadata</h4>" + mapping_table(step["metadata"], "metadata"))
     if step.get("series"):
         charts = "".join(line_chart(n, points) for n, points in step["series"].items())
         parts.append(f'<h4>metrics</h4><div class="charts">{charts}</div>')
@@ -176,7 +185,7 @@ def _delta(change: dict[str, Any]) -> str:
     return f'<span class="{css}">{delta:+.6g}</span>'
 
 
-def _diff(diff: dict[str, Any]) -> str:
+def diff_section(diff: dict[str, Any]) -> str:
     run_rows = [
         (escape(c["name"]), _text(c["a"]), _text(c["b"]), _delta(c))
         for c in [diff["pipeline"], *diff["parameters"], *diff["git"], diff["stack"]]
@@ -206,11 +215,11 @@ def _diff(diff: dict[str, Any]) -> str:
         )
     return (
         f'<section id="diff"><h2>Compared with run {escape(diff["a"])}</h2>'
-        + (_table(run_rows, ("", "baseline", "this run", "delta"), "diff-run")
+        + (table(run_rows, ("", "baseline", "this run", "delta"), "diff-run")
            or "<p>Same pipeline, parameters, git state and stack.</p>")
-        + (_table(step_rows, ("step", "status", "code changed", "parameters", "data"),
+        + (table(step_rows, ("step", "status", "code changed", "parameters", "data"),
                   "diff-steps") or "<p>Every step has the same status, code and data.</p>")
-        + _table(metadata_rows, ("metadata", "baseline", "this run", "delta"), "diff-metadata")
+        + table(metadata_rows, ("metadata", "baseline", "this run", "delta"), "diff-metadata")
         + "</section>"
     )  # fmt: skip
 
@@ -225,8 +234,9 @@ def page(title: str, body: str, *, refresh_seconds: int | None = None) -> str:
     )
 
 
-def run_body(document: dict[str, Any]) -> str:
-    """The report of one run, without the page around it (the dashboard adds its links)."""
+def run_body(document: dict[str, Any], *, artifact_links: bool = False) -> str:
+    """The report of one run, without the page around it; ``artifact_links``: artifact ids
+    link to the dashboard's artifact pages."""
     run = document["run"]
     facts = {
         "pipeline": run["pipeline"],
@@ -247,13 +257,13 @@ def run_body(document: dict[str, Any]) -> str:
     for step in document["steps"]:
         counts[step["status"]] = counts.get(step["status"], 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-    parameters = _mapping(run["parameters"], "run-parameters") if run["parameters"] else ""
-    steps = "".join(_step(step) for step in document["steps"])
-    diff = _diff(document["diff"]) if document.get("diff") else ""
+    parameters = mapping_table(run["parameters"], "run-parameters") if run["parameters"] else ""
+    steps = "".join(_step(step, artifact_links) for step in document["steps"])
+    diff = diff_section(document["diff"]) if document.get("diff") else ""
     return (
         f'<header><h1 id="run" data-status="{escape(run["status"])}">{escape(run["name"])} '
-        f"{_badge(run['status'])}</h1>{orphaned}{error}"
-        f"{_mapping({k: v for k, v in facts.items() if v is not None}, 'facts')}</header>"
+        f"{badge(run['status'])}</h1>{orphaned}{error}"
+        f"{mapping_table({k: v for k, v in facts.items() if v is not None}, 'facts')}</header>"
         f"<main><h2>Steps <span class=muted>({escape(summary)})</span></h2>"
         f'<div class="dag-box">{dag_svg(document["steps"])}</div>'
         f"{'<h2>Parameters</h2>' + parameters if parameters else ''}{diff}"
