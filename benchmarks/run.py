@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
     parser.add_argument(
         "--only",
-        choices=["startup", "pipelines", "listing", "docker", "kubeflow", "processing"],
+        choices=["startup", "pipelines", "listing", "reports", "docker", "kubeflow", "processing"],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -122,6 +122,7 @@ def main() -> None:
         )
     optional = {  # groups that need a plugin (and for docker an engine) installed here
         "listing": ("listing", "listing runs (floor: the same query on a bare connection)"),
+        "reports": ("reports", "run reports and the dashboard (floor: the records, read)"),
         "docker": ("docker_steps", "docker orchestrator"),
         "kubeflow": (
             "kubeflow_compile",

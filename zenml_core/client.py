@@ -210,6 +210,18 @@ class StepRun(_View[StepRunRecord]):
         return self.record.metadata
 
     @property
+    def logs(self) -> str | None:
+        """What the step's code printed and logged (None if nothing); a cached step shows its
+        source's (see :mod:`zenml_core.execution.step_logs`)."""
+        from zenml_core.execution.step_logs import read_step_log
+
+        if self.record.cached_from is not None:
+            return self.client.step_run(self.record.cached_from).logs
+        run = self.client.metadata.get_run(self.record.run_id)
+        store = self.client.stack.artifact_store
+        return read_step_log(store, run.pipeline, run.id, self.record.name)
+
+    @property
     def inputs(self) -> dict[str, Artifact]:
         records = self.client.metadata.step_run_inputs(self.record.id)
         return {name: Artifact(self.client, record) for name, record in records.items()}

@@ -157,6 +157,14 @@ class BaseArtifactStore(StackComponent[ConfigT]):
         """Write ``manifest.json`` in folder ``uri`` atomically; it describes one step run."""
         raise NotImplementedError
 
+    def write_text(self, uri: str, text: str) -> None:
+        """Replace the text file ``uri`` (a step's log) in one step."""
+        raise NotImplementedError
+
+    def read_text(self, uri: str) -> str | None:
+        """The text file ``uri``, or None if there is none."""
+        raise NotImplementedError
+
     def read_manifest(self, uri: str) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -260,6 +260,17 @@ class LocalArtifactStore(BaseArtifactStore[LocalArtifactStoreConfig]):
         )
         _rename_into(temporary, folder / MANIFEST, replace=True)
 
+    def write_text(self, uri: str, text: str) -> None:
+        temporary = self._temporary_file()
+        temporary.write_text(text, encoding="utf-8")
+        _rename_into(temporary, self.local_path(uri), replace=True)
+
+    def read_text(self, uri: str) -> str | None:
+        try:
+            return self.local_path(uri).read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return None
+
     def manifest_folders(self) -> list[str]:
         patterns = (f"*/*/{MANIFEST}", f"*/*/*/{MANIFEST}")
         found = {path.parent for pattern in patterns for path in self.path.glob(pattern)}

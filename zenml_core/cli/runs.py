@@ -188,11 +188,33 @@ def report(context: CLIContext, run_name: str, baseline: str | None, output_file
     click.echo(f"Wrote {output_file} ({output_file.stat().st_size // 1024} KiB) for run {run.name}")
 
 
+@runs.command("logs")
+@click.argument("run_name", metavar="RUN")
+@click.argument("step_name", metavar="STEP")
+@click.pass_obj
+def logs(context: CLIContext, run_name: str, step_name: str) -> None:
+    """Print what STEP of RUN printed and logged (a cached step: its source's)."""
+    from zenml_core.errors import MetadataNotFoundError
+
+    run = _client(context).run(run_name)
+    steps = run.steps
+    if step_name not in steps:
+        raise MetadataNotFoundError(
+            f"run {run.name} has no step {step_name!r} (steps: {', '.join(steps) or 'none'})"
+        )
+    text = steps[step_name].logs
+    if text is None:
+        click.echo(f"Step {step_name!r} of run {run.name} printed and logged nothing.", err=True)
+        return
+    click.echo(text, nl=False)
+
+
 @runs.command("show")
 @click.argument("run_name", metavar="RUN")
+@click.option("--logs", "with_logs", is_flag=True, help="Also each step's printed output.")
 @output_option
 @click.pass_obj
-def show_run(context: CLIContext, run_name: str, output: str) -> None:
+def show_run(context: CLIContext, run_name: str, with_logs: bool, output: str) -> None:
     """Show a run: its record and each step with its parameters, inputs and outputs.
 
     RUN is a run's name or id, `latest`, `latest~N` (N runs before the newest), or the unique
@@ -221,6 +243,7 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
                 "error": (step.record.error or "").strip().splitlines()[-1:] or None,
                 "traceback": user_traceback(step.record.error or "") or None,
                 "attempts": step.record.attempts,  # failed attempts of a retried step
+                **({"logs": step.logs} if with_logs else {}),
             }
         )
     document = {
@@ -275,6 +298,8 @@ def show_run(context: CLIContext, run_name: str, output: str) -> None:
     for step in steps:
         if step["traceback"]:
             click.echo(f"\nStep {step['step']!r} failed:\n{step['traceback']}")
+        if step.get("logs"):
+            click.echo(f"\nStep {step['step']!r} printed:\n{step['logs']}", nl=False)
 
 
 @runs.command("resume")

@@ -30,6 +30,7 @@ from zenml_core.execution.mapping import (
     mapped_artifacts,
     mapped_values,
 )
+from zenml_core.execution.step_logs import StepLog, capturing, step_log_uri
 from zenml_core.manifests import write_step_manifest
 from zenml_core.metadata_stores.records import ArtifactRecord, NewArtifact
 from zenml_core.pipelines.spec import StepSpec, item_count, item_input, map_item
@@ -470,7 +471,7 @@ def _with_artifact_metadata(
 
 
 def _run_once(
-    attempt: StepAttempt, step: BaseStep, arguments: dict[str, Any]
+    attempt: StepAttempt, step: BaseStep, arguments: dict[str, Any], log: StepLog
 ) -> tuple[list[NewArtifact], StepContext]:
     """One attempt: the user's code, its outputs checked and written."""
     context, step_spec = attempt.context, attempt.spec
@@ -482,13 +483,14 @@ def _run_once(
     )
     try:
         timeout = step_spec.settings.timeout
-        if timeout is None:
-            with running(step_context):
-                returned = step.call(**arguments)
-        else:
-            from zenml_core.execution.child_process import call_with_timeout
+        with capturing(log):
+            if timeout is None:
+                with running(step_context):
+                    returned = step.call(**arguments)
+            else:
+                from zenml_core.execution.child_process import call_with_timeout
 
-            returned = call_with_timeout(step, arguments, step_context, timeout)
+                returned = call_with_timeout(step, arguments, step_context, timeout)
         values = _split_outputs(step, step_spec, returned)
         output_types = step.signature.output_types
         for name, value in values.items():
@@ -513,15 +515,40 @@ def _attempts(
     import os
 
     from zenml_core.config.environment import RETRIES_BY_ORCHESTRATOR_ENV
-    from zenml_core.config.secrets import redact
 
     context, settings = attempt.context, attempt.spec.settings
     retries = 0 if os.environ.get(RETRIES_BY_ORCHESTRATOR_ENV) else settings.retries
     delay = settings.retry_delay
+    store = context.stack.artifact_store
+    log = StepLog(store, step_log_uri(store, context.spec.name, context.run_id, attempt.name))
+    try:
+        return _retried(attempt, step, arguments, log, retries, delay)
+    finally:
+        try:
+            log.finish()
+        except Exception as exc:  # the log is lost, the step's outcome is not
+            context.reporter.step(
+                attempt.name, f"its log could not be kept: {type(exc).__name__}: {exc}"
+            )
+
+
+def _retried(
+    attempt: StepAttempt,
+    step: BaseStep,
+    arguments: dict[str, Any],
+    log: StepLog,
+    retries: int,
+    delay: float,
+) -> tuple[list[NewArtifact], StepContext]:
+    from zenml_core.config.secrets import redact
+
+    context, settings = attempt.context, attempt.spec.settings
     for number in range(1, retries + 2):
         started = datetime.datetime.now(datetime.timezone.utc)
+        if number > 1:
+            log.header(f"attempt {number} of {retries + 1}")
         try:
-            return _run_once(attempt, step, arguments)
+            return _run_once(attempt, step, arguments, log)
         except RunClosedError:
             raise
         except Exception as exc:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from zenml_core.client import Artifact, Client, PipelineRun, StepRun
 
 PREVIEW_MAX_BYTES = 64 * 1024 * 1024  # larger artifacts are not loaded for a preview
+LOG_CHARACTERS = 100_000  # of a step's log shown in a report
 
 
 def _time(value: datetime.datetime | None) -> str | None:
@@ -84,6 +85,13 @@ def _series(metadata: dict[str, Any]) -> dict[str, list[list[float]]]:
     return found
 
 
+def _tail(text: str | None) -> str | None:
+    """The end of a long log: a report shows the last LOG_CHARACTERS characters."""
+    if text is None or len(text) <= LOG_CHARACTERS:
+        return text
+    return f"[{len(text) - LOG_CHARACTERS} earlier characters left out]\n" + text[-LOG_CHARACTERS:]
+
+
 def step_document(
     step: StepRun, upstream: list[str], artifacts: ArtifactDocuments, run_names: dict[str, str]
 ) -> dict[str, Any]:
@@ -114,6 +122,7 @@ def step_document(
         "error": error.splitlines()[-1] if error and record.status == "failed" else None,
         "traceback": user_traceback(error) or None if record.status == "failed" else None,
         "attempts": record.attempts,
+        "logs": _tail(step.logs),
     }
 
 

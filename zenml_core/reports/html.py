@@ -168,6 +168,8 @@ def _step(step: dict[str, Any], links: bool) -> str:
     parts.append(artifacts_block("outputs", step.get("outputs") or {}, links=links))
     if step.get("metadata"):
         parts.append("<h4>metadata</h4>" + mapping_table(step["metadata"], "metadata"))
+    if step.get("logs"):
+        parts.append(f'<h4>logs</h4><pre class="logs">{escape(step["logs"])}</pre>')
     if step.get("series"):
         charts = "".join(line_chart(n, points) for n, points in step["series"].items())
         parts.append(f'<h4>metrics</h4><div class="charts">{charts}</div>')

@@ -225,6 +225,16 @@ class GCSArtifactStore(BaseArtifactStore[GCSArtifactStoreConfig]):
         data = json.dumps(document, separators=(",", ":"), default=str).encode()
         self.fs.pipe_file(f"{self._inside(uri)}/{MANIFEST}", data)
 
+    def write_text(self, uri: str, text: str) -> None:
+        self.fs.pipe_file(self._inside(uri), text.encode("utf-8"))
+
+    def read_text(self, uri: str) -> str | None:
+        try:
+            data: bytes = self.fs.cat_file(self._inside(uri))
+        except FileNotFoundError:
+            return None
+        return data.decode("utf-8", errors="replace")
+
     def read_manifest(self, uri: str) -> dict[str, Any]:
         try:
             document: dict[str, Any] = json.loads(
