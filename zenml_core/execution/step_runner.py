@@ -377,6 +377,8 @@ def _skipped(attempt: StepAttempt, reason: str) -> StepOutcome:
 
 
 def _upstream_completed(context: RunContext, step_name: str) -> bool:
+    if step_name in context.known_outputs:  # completed or cached in this process
+        return True
     records = context.stack.metadata_store.list_step_runs(context.run_id)
     return any(
         r.name == step_name and r.status in (StepStatus.COMPLETED, StepStatus.CACHED)

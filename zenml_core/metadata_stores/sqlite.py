@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,16 @@ class SQLiteMetadataStoreConfig:
     """
 
     path: str = ".zen/metadata.db"
+
+
+_locks: dict[Path, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    """One lock per database file for the whole process (several store objects may open it)."""
+    with _locks_guard:
+        return _locks.setdefault(path, threading.RLock())
 
 
 class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
@@ -131,5 +144,10 @@ class SQLiteMetadataStore(SQLMetadataStore[SQLiteMetadataStoreConfig]):
         # Left over after the busy timeout, e.g. when a checkpoint holds the lock.
         return "database is locked" in str(exc) or "database is busy" in str(exc)
 
-    def _write_lock(self) -> Any:
-        return self.database.atomic(lock_type="IMMEDIATE")
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        # Threads of this process take turns here first: waiting on a Python lock wakes the
+        # next writer as soon as the last commits, while SQLite's busy handler sleeps in
+        # growing steps (up to 100 ms) and left 50 parallel steps queued for a second.
+        with _process_lock(self.path), self.database.atomic(lock_type="IMMEDIATE"):
+            yield
