@@ -139,3 +139,32 @@ def test_a_pipeline_parameter_set_at_submission_reaches_the_steps_that_take_it(
         cwd=repo.root, capture_output=True, text=True,
     )  # fmt: skip
     assert bad.returncode != 0 and "has no parameter nope" in bad.stderr
+
+
+def test_a_step_process_never_fails_its_own_run_as_orphaned(
+    repo: Repository, plugins: PluginManager
+) -> None:
+    # In a container on the host's network a step sees the host's name but none of its
+    # processes: the submitting process looks dead from there. The step must leave it alone.
+    import socket
+
+    stack, spec, run_id = prepare_run(repo, plugins, arithmetic, "seen-from-a-container")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with stack.metadata_store._session(write=True):  # type: ignore[attr-defined]
+        stack.metadata_store._execute(  # type: ignore[attr-defined]
+            "UPDATE run SET host = ?, pid = ? WHERE id = ?",
+            (socket.gethostname(), gone.pid, run_id),
+        )
+    stack.metadata_store.reap_on_read = False
+    result = subprocess.run(
+        [sys.executable, "-m", "zenml_core.entrypoint", "--run-id", run_id,
+         "--run-name", "seen-from-a-container", "--step", spec.steps[0].name, "--spec",
+         "spec.json", "--stack", "stack.json", "--python-path", str(TESTS)],
+        cwd=repo.root, capture_output=True, text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ZENML_")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert stack.metadata_store.get_run(run_id).status == "running"
+    (step,) = stack.metadata_store.list_step_runs(run_id)
+    assert step.status == "completed"

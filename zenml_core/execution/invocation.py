@@ -151,6 +151,9 @@ def prepare(invocation: StepInvocation) -> RunContext:
     )
     if invocation.record_via_manifest:
         stack = with_scratch_metadata(stack, spec, invocation.run_id, invocation.run_name)
+    # A step process cannot judge whether a run's process is alive: in a container it sees
+    # the host's name but not its processes, and would fail the very run it belongs to.
+    stack.metadata_store.reap_on_read = False
     return RunContext.create(
         spec, invocation.run_id, invocation.run_name, stack, plugins, Reporter()
     )
