@@ -32,6 +32,7 @@ PLUGIN_NEEDS = {
     "zenml-tensorflow": "tensorflow",
     "zenml-dask": "dask",
     "zenml-beam": "beam",
+    "zenml-airflow": "airflow",
     "zenml-subprocess": "subprocess",
 }
 

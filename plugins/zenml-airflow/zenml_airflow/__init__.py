@@ -1,0 +1,1 @@
+"""zenml-airflow: pipelines compiled into Apache Airflow DAGs, one task per step."""

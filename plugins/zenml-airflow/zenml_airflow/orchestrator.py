@@ -1,0 +1,204 @@
+"""The ``airflow`` orchestrator: compile the pipeline into an Airflow DAG file and run it.
+
+Each run writes the DAG file into ``dags_folder`` and the run's documents into its run folder,
+then runs the DAG on this machine with ``airflow dags test`` (Airflow's own scheduler loop,
+its tasks and their retries and timeouts; tasks run one at a time), in ``airflow_home``. The
+tasks record into the stack's metadata store themselves; afterwards the orchestrator reads
+back how each step ended, and records the steps Airflow never started (behind a failed one)
+as skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from zenml_airflow.compiler import (
+    CONF_FOLDER,
+    CONF_RUN_ID,
+    CONF_RUN_NAME,
+    dag_id,
+    dag_source,
+)
+from zenml_airflow.config import AirflowOrchestratorConfig
+from zenml_airflow.entrypoint import RUN_FILE
+from zenml_core.errors import ZenMLError
+from zenml_core.orchestrators.base import BaseOrchestrator
+from zenml_core.orchestrators.external import write_run_documents
+from zenml_core.orchestrators.remote import outcomes_after_remote_run
+
+if TYPE_CHECKING:
+    from zenml_core.execution.context import RunContext, StepOutcome
+    from zenml_core.pipelines.spec import PipelineSpec
+
+# What a task printed, inside Airflow's log line: `<time> [info     ] <text> [airflow.task...`
+_TASK_OUTPUT = re.compile(r"^\S+ \[\w+\s*\] (?P<text>.*?)\s+\[airflow\.task\.hooks\.")
+
+
+class AirflowOrchestratorError(ZenMLError):
+    """The pipeline cannot be compiled or run on Airflow as configured."""
+
+
+class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
+    """Compiles to a DAG file; runs it locally with ``airflow dags test``."""
+
+    def _path(self, configured: str) -> Path:
+        path = Path(configured)
+        return path if path.is_absolute() else self.root / path
+
+    def dag_id(self, spec: PipelineSpec) -> str:
+        return dag_id(spec, self.config.dag_id_prefix)
+
+    def compile(self, spec: PipelineSpec) -> str:
+        """The DAG file's source for ``spec`` (nothing of Airflow is imported)."""
+        python = self.config.python or sys.executable
+        return dag_source(spec, dag_id=self.dag_id(spec), python=python, cwd=str(self.root))
+
+    def write_dag(self, spec: PipelineSpec) -> Path:
+        """Write the DAG file into ``dags_folder`` (replaced in one step); its path."""
+        folder = self._path(self.config.dags_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.dag_id(spec)}.py"
+        temporary = folder / f".{path.name}.tmp"
+        temporary.write_text(self.compile(spec), encoding="utf-8")
+        os.replace(temporary, path)
+        return path
+
+    def airflow_command(self) -> str:
+        configured = self.config.airflow_command
+        if configured:
+            if shutil.which(configured) is None:
+                raise AirflowOrchestratorError(
+                    f"orchestrator {self.name!r}: airflow_command {configured!r} is not an "
+                    "executable here; point it at the `airflow` of the venv Airflow is in"
+                )
+            return configured
+        beside = Path(sys.executable).with_name("airflow")
+        found = str(beside) if beside.exists() else shutil.which("airflow")
+        if not found:
+            raise AirflowOrchestratorError(
+                "no `airflow` command here: install Apache Airflow with zenml-airflow's "
+                "constraints (pip install -c constraints.txt 'zenml-airflow[airflow]'), or set "
+                "the orchestrator's airflow_command"
+            )
+        return found
+
+    def environment(self) -> dict[str, str]:
+        """The environment of Airflow's commands: its home, the DAGs folder, no examples,
+        and the folder of the `airflow` command first on PATH (Airflow starts its parts by
+        that name)."""
+        command = Path(self.airflow_command())
+        return {
+            **os.environ,
+            "AIRFLOW_HOME": str(self._path(self.config.airflow_home)),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self._path(self.config.dags_folder)),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "PATH": f"{command.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+
+    def _ensure_database(self, environment: dict[str, str]) -> None:
+        home = self._path(self.config.airflow_home)
+        if (home / "airflow.db").exists():
+            return
+        home.mkdir(parents=True, exist_ok=True)
+        migrated = subprocess.run(
+            [self.airflow_command(), "db", "migrate"],
+            env=environment, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if migrated.returncode != 0:
+            last = (migrated.stderr or migrated.stdout).strip().splitlines()[-1:]
+            raise AirflowOrchestratorError(
+                f"`airflow db migrate` in {home} failed: {' '.join(last) or migrated.returncode}"
+            )
+
+    def run(self, context: RunContext) -> dict[str, StepOutcome]:
+        from zenml_core.stack.builder import secret_environment
+
+        cached = _all_from_cache(context)
+        if cached is not None:
+            context.reporter.line("every step comes from the cache: Airflow is not started")
+            return cached
+        folder = write_run_documents(context)
+        python_path = [entry for entry in sys.path if entry]
+        run = {"run_id": context.run_id, "run_name": context.run_name, "python_path": python_path}
+        (folder / RUN_FILE).write_text(json.dumps(run), encoding="utf-8")
+        self.write_dag(context.spec)
+        environment = {**self.environment(), **secret_environment(context.stack)}
+        self._ensure_database(environment)
+        conf = {CONF_RUN_ID: context.run_id, CONF_RUN_NAME: context.run_name,
+                CONF_FOLDER: str(folder)}  # fmt: skip
+        dag = self.dag_id(context.spec)
+        log_path = folder / "airflow.log"
+        context.reporter.line(f"running DAG {dag} with `airflow dags test` (log: {log_path})")
+        started = time.perf_counter()
+        code = self._dags_test(context, dag, conf, environment, log_path)
+        error = None
+        if code != 0:
+            error = f"`airflow dags test {dag}` exited with code {code}; see {log_path}"
+        return outcomes_after_remote_run(
+            context,
+            time.perf_counter() - started,
+            error=error,
+            not_reached="not run: Airflow did not start it (a task it depends on failed)",
+        )
+
+    def _dags_test(
+        self,
+        context: RunContext,
+        dag: str,
+        conf: dict[str, str],
+        environment: dict[str, str],
+        log_path: Path,
+    ) -> int:
+        """Run ``airflow dags test``: its whole output into ``log_path``, what the steps
+        printed to the reporter."""
+        command = [self.airflow_command(), "dags", "test", dag, "-c", json.dumps(conf)]
+        with open(log_path, "w", encoding="utf-8") as log:
+            process = subprocess.Popen(
+                command, env=environment, cwd=self.root, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            )  # fmt: skip
+            assert process.stdout is not None
+            deadline = time.monotonic() + self.config.timeout
+            try:
+                for line in process.stdout:
+                    log.write(line)
+                    found = _TASK_OUTPUT.match(line)
+                    if found and found["text"].startswith("["):
+                        context.reporter.line(found["text"])
+                    if time.monotonic() > deadline:
+                        raise AirflowOrchestratorError(
+                            f"`airflow dags test {dag}` ran longer than the orchestrator's "
+                            f"timeout of {self.config.timeout} s and was stopped; see {log_path}"
+                        )
+                return process.wait()
+            finally:
+                if process.poll() is None:
+                    os.killpg(process.pid, 9)
+                    process.wait()
+
+
+def _all_from_cache(context: RunContext) -> dict[str, StepOutcome] | None:
+    """Every step reused from the cache, recorded here, if the plan (which records nothing)
+    says each can be; None (and nothing recorded) otherwise: then the DAG runs them all."""
+    from zenml_core.execution.step_runner import try_cached
+    from zenml_core.pipelines.plan import Action, plan_spec
+
+    if any(step.action != Action.REUSE for step in plan_spec(context.spec, context.stack)):
+        return None
+    outcomes = {}
+    for step in context.spec.steps:
+        outcome = try_cached(context, step.name)
+        if outcome is None:  # gone since the plan looked: the tasks run what is missing
+            raise AirflowOrchestratorError(
+                f"step {step.name!r}'s cached result went away while the run started; run again"
+            )
+        outcomes[step.name] = outcome
+    return outcomes
