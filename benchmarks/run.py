@@ -96,7 +96,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (>= 5)")
     parser.add_argument(
         "--only",
-        choices=["startup", "pipelines", "listing", "reports", "docker", "kubeflow", "processing"],
+        choices=[
+            "startup",
+            "pipelines",
+            "listing",
+            "reports",
+            "docker",
+            "kubeflow",
+            "processing",
+            "airflow",
+        ],
         help="run one group of benchmarks",
     )
     args = parser.parse_args()
@@ -128,6 +137,7 @@ def main() -> None:
             "kubeflow_compile",
             "kubeflow compile (floor: the spec's JSON; kfp on bare tasks)",
         ),
+        "airflow": ("airflow_runs", "zenml-airflow (floor: the local orchestrator, same chain)"),
         "processing": (
             "processing",
             f"processing backends (floor: half the one-process time on {os.cpu_count()} cores)",

@@ -302,8 +302,9 @@ def split_items(attempt: StepAttempt) -> StepOutcome:
         },
     }
     attempt.key = cache_key(attempt.parts)
-    found = metadata.find_cached(attempt.key) if context.spec.caching(spec) else None
-    attempt.reason = _why_it_runs(attempt) if context.spec.caching(spec) else "caching is off"
+    caching = context.spec.caching(spec)
+    found = metadata.find_cached(attempt.key) if caching else None
+    attempt.reason = _why_it_runs(attempt) if caching else "caching is off for this step"
     if found is not None and unusable_reason(store, found[1]) is None:
         attempt.step_run_id = metadata.record_cached_step(
             context.run_id, spec.name, {}, attempt.key, found[0].id, input_ids,
@@ -542,6 +543,7 @@ def _retried(
     retries: int,
     delay: float,
 ) -> tuple[list[NewArtifact], StepContext]:
+    """The attempts themselves, each failed one recorded, all writing to one log."""
     from zenml_core.config.secrets import redact
 
     context, settings = attempt.context, attempt.spec.settings

@@ -104,10 +104,11 @@ class Pages:
         run = self.client.run(reference)
         document = run_document(self.client, run)
         running = document["run"]["status"] == "running"
-        compare = f' \u00b7 <a href="/?pipeline={quote(run.record.pipeline)}">its pipeline</a>'
+        pipeline = quote(run.record.pipeline)
+        pipeline_link = f' \u00b7 <a href="/?pipeline={pipeline}">its pipeline</a>'
         return html.page(
             f"{run.name} \u00b7 zenml dashboard",
-            _nav(compare) + html.run_body(document, artifact_links=True),
+            _nav(pipeline_link) + html.run_body(document, artifact_links=True),
             refresh_seconds=REFRESH_SECONDS if running else None,
         )
 

@@ -50,7 +50,7 @@ pre{background:#fff;border:1px solid #d0d7de;padding:8px;overflow:auto;max-heigh
 .charts{display:flex;flex-wrap:wrap;gap:10px}
 img.preview{max-width:420px;border:1px solid #d0d7de}
 .delta-up{color:#1a7f37}.delta-down{color:#cf222e}
-nav.top{background:#24292f;padding:10px 20px}nav.top a{color:#fff;font-weight:600}
+nav.top{background:#24292f;color:#fff;padding:10px 20px}nav.top a{color:#fff;font-weight:600}
 .orphaned{color:#9a6700;font-weight:600}.filter{margin-right:6px}
 """
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from zenml_airflow.config import AirflowOrchestratorConfig
 from zenml_airflow.orchestrator import AirflowOrchestrator
+from zenml_airflow.testing import AirflowServer
 
 from zenml_core.repository import Repository
 from zenml_core.stack.stack import Stack
@@ -42,5 +43,33 @@ def airflow_stack(
     )
     orchestrator = AirflowOrchestrator(
         name="airflow", config=config, root=zenml_project.root, flavor="airflow"
+    )
+    return local_stack_with(zenml_project, zenml_plugins, orchestrator)
+
+
+@pytest.fixture(scope="session")
+def airflow_server(airflow_command: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    server = AirflowServer(airflow_command, tmp_path_factory.mktemp("airflow-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def server_stack(
+    zenml_project: Repository,
+    zenml_plugins: Any,
+    airflow_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Stack:
+    monkeypatch.setenv("ZENML_TEST_AIRFLOW_PASSWORD", airflow_server.password)
+    config = AirflowOrchestratorConfig(
+        dags_folder=str(airflow_server.dags), server_url=airflow_server.url,
+        username="zenml", password_env="ZENML_TEST_AIRFLOW_PASSWORD", timeout=600,
+        poll_interval=1.0,
+    )  # fmt: skip
+    orchestrator = AirflowOrchestrator(
+        name="airflow-server", config=config, root=zenml_project.root, flavor="airflow"
     )
     return local_stack_with(zenml_project, zenml_plugins, orchestrator)

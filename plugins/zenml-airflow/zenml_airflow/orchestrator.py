@@ -1,11 +1,12 @@
 """The ``airflow`` orchestrator: compile the pipeline into an Airflow DAG file and run it.
 
-Each run writes the DAG file into ``dags_folder`` and the run's documents into its run folder,
-then runs the DAG on this machine with ``airflow dags test`` (Airflow's own scheduler loop,
-its tasks and their retries and timeouts; tasks run one at a time), in ``airflow_home``. The
-tasks record into the stack's metadata store themselves; afterwards the orchestrator reads
-back how each step ended, and records the steps Airflow never started (behind a failed one)
-as skipped.
+Each run writes the DAG file into ``dags_folder`` and the run's documents into its run folder.
+Then, with ``server_url``, it waits for the server's DAG processor to parse the file, triggers
+a DAG run through the REST API (its id recorded with the run) and follows it; otherwise it
+runs the DAG on this machine with ``airflow dags test`` (Airflow's own task runner, retries
+and timeouts; tasks one at a time) in ``airflow_home``. The tasks record into the stack's
+metadata store themselves; afterwards the orchestrator reads back how each step ended, and
+records the steps Airflow never started (behind a failed one) as skipped.
 """
 
 from __future__ import annotations
@@ -20,22 +21,25 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zenml_airflow.api import AirflowApi, AirflowApiError
 from zenml_airflow.compiler import (
     CONF_FOLDER,
     CONF_RUN_ID,
     CONF_RUN_NAME,
     dag_id,
     dag_source,
+    task_ids,
 )
 from zenml_airflow.config import AirflowOrchestratorConfig
 from zenml_airflow.entrypoint import RUN_FILE
 from zenml_core.errors import ZenMLError
 from zenml_core.orchestrators.base import BaseOrchestrator
 from zenml_core.orchestrators.external import write_run_documents
-from zenml_core.orchestrators.remote import outcomes_after_remote_run
+from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_after_remote_run
 
 if TYPE_CHECKING:
     from zenml_core.execution.context import RunContext, StepOutcome
+    from zenml_core.metadata_stores.records import RunRecord
     from zenml_core.pipelines.spec import PipelineSpec
 
 # What a task printed, inside Airflow's log line: `<time> [info     ] <text> [airflow.task...`
@@ -118,7 +122,7 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
                 f"`airflow db migrate` in {home} failed: {' '.join(last) or migrated.returncode}"
             )
 
-    def run(self, context: RunContext) -> dict[str, StepOutcome]:
+    def run(self, context: RunContext) -> dict[str, StepOutcome] | Submitted:
         from zenml_core.stack.builder import secret_environment
 
         cached = _all_from_cache(context)
@@ -130,10 +134,12 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
         run = {"run_id": context.run_id, "run_name": context.run_name, "python_path": python_path}
         (folder / RUN_FILE).write_text(json.dumps(run), encoding="utf-8")
         self.write_dag(context.spec)
-        environment = {**self.environment(), **secret_environment(context.stack)}
-        self._ensure_database(environment)
         conf = {CONF_RUN_ID: context.run_id, CONF_RUN_NAME: context.run_name,
                 CONF_FOLDER: str(folder)}  # fmt: skip
+        if self.config.server_url:
+            return self._trigger(context, conf)
+        environment = {**self.environment(), **secret_environment(context.stack)}
+        self._ensure_database(environment)
         dag = self.dag_id(context.spec)
         log_path = folder / "airflow.log"
         context.reporter.line(f"running DAG {dag} with `airflow dags test` (log: {log_path})")
@@ -148,6 +154,96 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
             error=error,
             not_reached="not run: Airflow did not start it (a task it depends on failed)",
         )
+
+    # -- on an Airflow server ------------------------------------------------------------------
+
+    def _api(self) -> AirflowApi:
+        assert self.config.server_url is not None
+        password = self.config.password
+        if self.config.password_env:
+            password = os.environ.get(self.config.password_env)
+            if password is None:
+                raise AirflowOrchestratorError(
+                    f"orchestrator {self.name!r}: {self.config.password_env} (password_env) is "
+                    "not set; export it, or register the orchestrator with --password"
+                )
+        return AirflowApi(self.config.server_url, self.config.username, password)
+
+    def _wait_for_parse(self, api: AirflowApi, spec: PipelineSpec) -> None:
+        """Until the server's DAG processor has parsed the DAG with this spec's tasks."""
+        dag, expected = self.dag_id(spec), set(task_ids(spec).values())
+        deadline = time.monotonic() + self.config.parse_timeout
+        while True:
+            if api.task_ids(dag) == expected:
+                return
+            if time.monotonic() > deadline:
+                errors = api.import_errors(f"{dag}.py")
+                why = f": {errors[0]}" if errors else ""
+                raise AirflowOrchestratorError(
+                    f"Airflow at {self.config.server_url} did not load DAG {dag} from "
+                    f"{self._path(self.config.dags_folder)} within {self.config.parse_timeout} s"
+                    f"{why}; its DAG processor must read that folder"
+                )
+            time.sleep(min(self.config.poll_interval, 1.0))
+
+    def _trigger(
+        self, context: RunContext, conf: dict[str, str]
+    ) -> dict[str, StepOutcome] | Submitted:
+        api = self._api()
+        dag, dag_run = self.dag_id(context.spec), f"zenml-{context.run_id}"
+        self._wait_for_parse(api, context.spec)
+        api.unpause(dag)
+        started = time.perf_counter()
+        api.trigger(dag, dag_run, conf)
+        remote_id = f"{dag}/{dag_run}"
+        # recorded at once: should this process die while waiting, reading the run follows it
+        context.stack.metadata_store.set_orchestrator_run_id(context.run_id, remote_id)
+        where = f"{self.config.server_url}/dags/{dag}/runs/{dag_run}"
+        if not self.config.wait:
+            return Submitted(remote_id, where)
+        context.reporter.line(f"triggered DAG run {dag_run} of {dag} on Airflow ({where})")
+        deadline = time.monotonic() + self.config.timeout
+        while True:
+            state = self._state(api, dag, dag_run)
+            if state.ended:
+                break
+            if time.monotonic() > deadline:
+                context.reporter.line(
+                    f"still running after {self.config.timeout} s; the DAG run goes on and "
+                    "`zenml runs show` follows it"
+                )
+                return Submitted(remote_id, where)
+            time.sleep(self.config.poll_interval)
+        return outcomes_after_remote_run(
+            context,
+            time.perf_counter() - started,
+            error=state.error,
+            not_reached=f"not run: Airflow DAG run {dag_run} ended {state.state}",
+        )
+
+    def _state(self, api: AirflowApi, dag: str, dag_run: str) -> RemoteState:
+        state = str(api.dag_run(dag, dag_run).get("state") or "unknown")
+        ended, failed = state in ("success", "failed"), state == "failed"
+        error = None
+        if failed:
+            tasks = api.task_states(dag, dag_run)
+            broken = sorted(task for task, task_state in tasks.items() if task_state == "failed")
+            error = f"Airflow DAG run {dag_run} failed" + (
+                f" (failed tasks: {', '.join(broken)})" if broken else ""
+            )
+        return RemoteState(state, ended=ended, failed=failed, error=error)
+
+    def remote_state(self, run: RunRecord) -> RemoteState | None:
+        """The DAG run's state on the server; an unreachable server leaves the run as it is."""
+        if not self.config.server_url or not run.orchestrator_run_id:
+            return None
+        dag, _, dag_run = run.orchestrator_run_id.partition("/")
+        try:
+            return self._state(self._api(), dag, dag_run)
+        except AirflowApiError as exc:
+            return RemoteState(f"unknown: {exc}")
+
+    # -- here, with `airflow dags test` ---------------------------------------------------------
 
     def _dags_test(
         self,
