@@ -139,3 +139,7 @@ class SourceError(ZenMLError):
 def one_line(exc: BaseException, limit: int = 300) -> str:
     """An exception's message on one line, shortened: for errors that quote a remote answer."""
     return " ".join(str(exc).split())[:limit]
+
+
+class ScheduleError(ZenMLError):
+    """A schedule cannot be created, found or changed (or this orchestrator has no scheduler)."""

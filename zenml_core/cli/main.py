@@ -59,6 +59,7 @@ def build_cli(plugins: PluginManager) -> click.Group:
     from zenml_core.cli import components, pipeline, repo, runs, stack
     from zenml_core.cli.dashboard import dashboard
     from zenml_core.cli.plugins import plugins_group
+    from zenml_core.cli.schedules import schedule_pipeline, schedules
     from zenml_core.cli.steps import steps_group
 
     @click.group(cls=ZenMLGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,9 +82,11 @@ def build_cli(plugins: PluginManager) -> click.Group:
         plugins_group,
         steps_group,
         dashboard,
+        schedules,
         *components.component_groups(),
     ):
         cli.add_command(command)
+    pipeline.pipeline.add_command(schedule_pipeline)
     plugins.add_cli_commands(cli)
     return cli
 

@@ -11,6 +11,7 @@ from zenml_core.metadata_stores.records import (
     NewArtifact,
     PipelineRecord,
     RunRecord,
+    ScheduleRecord,
     StepRunRecord,
 )
 from zenml_core.stack.component import ComponentKind, StackComponent
@@ -63,11 +64,44 @@ class BaseMetadataStore(StackComponent[ConfigT]):
         host: str,
         pid: int,
         resumed_from: str | None = None,
+        schedule: str | None = None,
     ) -> RunRecord:
         """Record a new run with status ``running`` (creating the pipeline on first use).
 
         A resume (``resumed_from``) is refused with :class:`~zenml_core.errors.ResumeError`,
         atomically, while another resume of the same run is running or once one completed."""
+        raise NotImplementedError
+
+    # -- schedules ----------------------------------------------------------------------------
+
+    def create_schedule(
+        self,
+        *,
+        name: str,
+        pipeline: str,
+        orchestrator: str,
+        timing: dict[str, Any],
+        spec: dict[str, Any],
+        folder: str,
+    ) -> ScheduleRecord:
+        """Record a new schedule; a ScheduleError if one of that name exists."""
+        raise NotImplementedError
+
+    def list_schedules(self) -> list[ScheduleRecord]:
+        """Every schedule, by name."""
+        raise NotImplementedError
+
+    def get_schedule(self, name: str) -> ScheduleRecord:
+        """One schedule by name (MetadataNotFoundError naming the known ones)."""
+        raise NotImplementedError
+
+    def update_schedule(
+        self, name: str, *, paused: bool | None = None, orchestrator_schedule_id: str | None = None
+    ) -> None:
+        raise NotImplementedError
+
+    def delete_schedule(self, name: str) -> None:
+        """Forget a schedule (its runs stay, still naming it)."""
         raise NotImplementedError
 
     # False: reads neither reap orphans nor change anything (run reports, the dashboard):

@@ -39,6 +39,7 @@ class RunRecord:
     error: str | None
     resumed_from: str | None = None
     orchestrator_run_id: str | None = None
+    schedule: str | None = None  # the schedule that started the run (schema version 10)
 
     @cached_property
     def stack(self) -> dict[str, Any]:
@@ -100,3 +101,21 @@ class NewArtifact:
     size: int
     content_hash: str
     metadata: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class ScheduleRecord:
+    """A pipeline run on a schedule: ``timing`` holds ``cron`` or ``interval_seconds``,
+    ``timezone``, ``start``, ``end`` (ISO text or None) and ``catchup``; the spec and a copy of
+    the project's files (``folder``) were pinned when the schedule was created."""
+
+    id: int
+    name: str
+    pipeline: str
+    orchestrator: str
+    timing: dict[str, Any]
+    spec_json: str = field(repr=False)
+    folder: str
+    paused: bool
+    created_at: datetime.datetime
+    orchestrator_schedule_id: str | None = None

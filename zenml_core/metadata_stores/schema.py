@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 NAME_LENGTH = 255  # columns; names users choose are limited to 100 characters (naming.py)
 MYSQL_NAME_COLLATION = "utf8mb4_bin"  # names compare case-sensitively, as on SQLite
 
@@ -79,6 +79,23 @@ def _v9(execute: Execute, dialect: str) -> None:
         execute(f"CREATE INDEX {name} ON {columns}")
 
 
+def _v10(execute: Execute, dialect: str) -> None:
+    """Schedules, and the schedule a run was started by."""
+    text = _texts(dialect)
+    if dialect == "mysql":
+        name = f"VARCHAR({NAME_LENGTH}) CHARACTER SET utf8mb4 COLLATE {MYSQL_NAME_COLLATION}"
+        key = "INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY"
+    else:
+        name, key = f"VARCHAR({NAME_LENGTH})", "INTEGER NOT NULL PRIMARY KEY"
+    execute(
+        f"CREATE TABLE schedule (id {key}, name {name} NOT NULL UNIQUE, pipeline {name} NOT NULL,"
+        f" orchestrator {name} NOT NULL, timing {text} NOT NULL, spec {text} NOT NULL,"
+        f" folder {text} NOT NULL, paused BOOL NOT NULL, created_at DATETIME NOT NULL,"
+        " orchestrator_schedule_id VARCHAR(255) NULL)"
+    )
+    execute(f"ALTER TABLE run ADD COLUMN schedule {name} NULL")
+
+
 # How to bring a database from version N-1 to N, in order: a function of (execute, dialect),
 # since SQLite and MySQL cannot always share one SQL text. Tests upgrade a real version-1
 # SQLite database (tests/fixtures/) and a MySQL database taken back to version 4.
@@ -95,6 +112,7 @@ MIGRATIONS: dict[int, Callable[[Execute, str], None]] = {
     7: _v7,
     8: _v8,
     9: _v9,
+    10: _v10,
 }
 
 
@@ -145,6 +163,7 @@ def build_models(database: Any) -> SimpleNamespace:
         orchestrator_run_id = peewee.CharField(max_length=255, null=True)
         # version 6: when the recorded process started, so a reused pid is not taken for it
         process_started = peewee.BigIntegerField(null=True)
+        schedule = name_field(null=True)  # version 10: the schedule that started it
 
         class Meta:
             indexes = (
@@ -212,9 +231,23 @@ def build_models(database: Any) -> SimpleNamespace:
         class Meta:
             primary_key = peewee.CompositeKey("step_run", "name")
 
-    models = [SchemaVersion, Pipeline, Run, StepRun, Artifact, StepOutput, StepInput]
+    class Schedule(Base):
+        """Version 10: a pipeline run on a schedule by an orchestrator that has a scheduler."""
+
+        name = name_field(unique=True)
+        pipeline = name_field()
+        orchestrator = name_field()
+        timing = peewee.TextField()  # JSON: cron or interval, timezone, start, end, catchup
+        spec = peewee.TextField()  # the pinned spec
+        folder = peewee.TextField()  # the pinned copy of the project's files
+        paused = peewee.BooleanField(default=False)
+        created_at = peewee.DateTimeField()
+        orchestrator_schedule_id = peewee.CharField(max_length=255, null=True)
+
+    models = [SchemaVersion, Pipeline, Run, StepRun, Artifact, StepOutput, StepInput, Schedule]
     return SimpleNamespace(
         SchemaVersion=SchemaVersion,
+        Schedule=Schedule,
         Pipeline=Pipeline,
         Run=Run,
         StepRun=StepRun,

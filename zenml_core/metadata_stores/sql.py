@@ -31,6 +31,7 @@ from zenml_core.metadata_stores.records import (
     NewArtifact,
     PipelineRecord,
     RunRecord,
+    ScheduleRecord,
     StepRunRecord,
 )
 
@@ -284,6 +285,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
             error=row.error,
             resumed_from=row.resumed_from,
             orchestrator_run_id=row.orchestrator_run_id,
+            schedule=row.schedule,
         )
 
     # -- writing a run --------------------------------------------------------------------------
@@ -304,6 +306,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
         host: str,
         pid: int,
         resumed_from: str | None = None,
+        schedule: str | None = None,
     ) -> RunRecord:
         now = utcnow()
         with self._session(write=True) as m:
@@ -328,6 +331,7 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 process_started=process_started(pid) if host == socket.gethostname() else None,
                 heartbeat_at=now,
                 resumed_from=resumed_from,
+                schedule=schedule,
             ).execute()
         return self.get_run(run_id)
 
@@ -917,6 +921,87 @@ class SQLMetadataStore(BaseMetadataStore[ConfigT]):
                 PipelineRecord(name=row.name, created_at=_aware(row.created_at), runs=row.run_count)  # type: ignore[arg-type]
                 for row in query
             ]
+
+    # -- schedules ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _schedule_record(row: Any) -> ScheduleRecord:
+        return ScheduleRecord(
+            id=row.id,
+            name=row.name,
+            pipeline=row.pipeline,
+            orchestrator=row.orchestrator,
+            timing=json.loads(row.timing),
+            spec_json=row.spec,
+            folder=row.folder,
+            paused=bool(row.paused),
+            created_at=_aware(row.created_at),  # type: ignore[arg-type]
+            orchestrator_schedule_id=row.orchestrator_schedule_id,
+        )
+
+    @retrying
+    def create_schedule(
+        self,
+        *,
+        name: str,
+        pipeline: str,
+        orchestrator: str,
+        timing: dict[str, Any],
+        spec: dict[str, Any],
+        folder: str,
+    ) -> ScheduleRecord:
+        import peewee
+
+        from zenml_core.errors import ScheduleError
+
+        try:
+            with self._session(write=True) as m:
+                m.Schedule.insert(
+                    name=name, pipeline=pipeline, orchestrator=orchestrator,
+                    timing=_dumps(timing), spec=_dumps(spec), folder=folder, paused=False,
+                    created_at=utcnow(),
+                ).execute()  # fmt: skip
+        except peewee.IntegrityError:
+            raise ScheduleError(
+                f"a schedule named {name!r} exists; choose another name, or `zenml schedules "
+                f"delete {name}` first"
+            ) from None
+        return self.get_schedule(name)
+
+    def list_schedules(self) -> list[ScheduleRecord]:
+        with self._session() as m:
+            rows = m.Schedule.select().order_by(m.Schedule.name)
+            return [self._schedule_record(row) for row in rows]
+
+    def get_schedule(self, name: str) -> ScheduleRecord:
+        with self._session() as m:
+            row = m.Schedule.get_or_none(m.Schedule.name == name)
+            if row is None:
+                known = [r.name for r in m.Schedule.select(m.Schedule.name)]
+                raise MetadataNotFoundError(
+                    f"no schedule named {name!r} (schedules: {', '.join(known) or 'none'})"
+                )
+            return self._schedule_record(row)
+
+    @retrying
+    def update_schedule(
+        self, name: str, *, paused: bool | None = None, orchestrator_schedule_id: str | None = None
+    ) -> None:
+        changes: dict[str, Any] = {}
+        if paused is not None:
+            changes["paused"] = paused
+        if orchestrator_schedule_id is not None:
+            changes["orchestrator_schedule_id"] = orchestrator_schedule_id
+        if not changes:
+            return
+        with self._session(write=True) as m:
+            m.Schedule.update(**changes).where(m.Schedule.name == name).execute()
+
+    @retrying
+    def delete_schedule(self, name: str) -> None:
+        self.get_schedule(name)  # an unknown name is an error naming the known ones
+        with self._session(write=True) as m:
+            m.Schedule.delete().where(m.Schedule.name == name).execute()
 
     @retrying
     def reap_orphans(self) -> list[str]:

@@ -11,8 +11,10 @@ from zenml_core.stack.component import ComponentKind, StackComponent
 
 if TYPE_CHECKING:
     from zenml_core.execution.context import RunContext, StepOutcome
-    from zenml_core.metadata_stores.records import RunRecord
+    from zenml_core.metadata_stores.records import RunRecord, ScheduleRecord
     from zenml_core.orchestrators.remote import RemoteState, Submitted
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
 
 ConfigT = TypeVar("ConfigT")
 
@@ -35,6 +37,33 @@ class BaseOrchestrator(StackComponent[ConfigT]):
         or :class:`~zenml_core.orchestrators.remote.Submitted` for a run left to go on
         remotely."""
         raise NotImplementedError
+
+    # -- schedules: for orchestrators with a scheduler of their own ----------------------------
+
+    def create_schedule(
+        self, schedule: ScheduleRecord, stack: Stack, plugins: PluginManager
+    ) -> str:
+        """Have the orchestrator's scheduler run ``schedule`` (its pinned spec and folder);
+        returns the orchestrator's id for it. Orchestrators without a scheduler refuse."""
+        from zenml_core.errors import ScheduleError
+
+        raise ScheduleError(self.cannot_schedule())
+
+    def set_schedule_paused(self, schedule: ScheduleRecord, paused: bool) -> None:
+        from zenml_core.errors import ScheduleError
+
+        raise ScheduleError(self.cannot_schedule())
+
+    def delete_schedule(self, schedule: ScheduleRecord) -> None:
+        from zenml_core.errors import ScheduleError
+
+        raise ScheduleError(self.cannot_schedule())
+
+    def cannot_schedule(self) -> str:
+        return (
+            f"orchestrator {self.name!r} ({self.flavor}) has no scheduler, so it cannot run a "
+            "pipeline on a schedule; orchestrators that can: airflow (with server_url)"
+        )
 
     def remote_state(self, run: RunRecord) -> RemoteState | None:
         """The state of a submitted run (``run.orchestrator_run_id``) at the remote service,

@@ -25,6 +25,7 @@ from zenml_core.pipelines.spec import PipelineSpec
 
 if TYPE_CHECKING:
     from zenml_core.client import PipelineRun
+    from zenml_core.metadata_stores.records import ScheduleRecord
     from zenml_core.orchestrators.reporting import Reporter
     from zenml_core.pipelines.config import RunConfig
     from zenml_core.pipelines.plan import PlannedStep
@@ -238,6 +239,40 @@ class Pipeline:
         config = self._config(config)
         spec, _ = self._build(config=config, plugins=plugins, **parameters)
         return plan_spec(spec, self._stack(stack, config, plugins)[0])
+
+    def schedule(
+        self,
+        *,
+        cron: str | None = None,
+        interval: float | None = None,
+        name: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        catchup: bool = False,
+        timezone: str = "UTC",
+        config: RunConfig | None = None,
+        stack: Stack | str | None = None,
+        plugins: PluginManager | None = None,
+        **parameters: Any,
+    ) -> ScheduleRecord:
+        """Run on a schedule (``cron`` or every ``interval`` seconds) on the stack's
+        orchestrator, which must have a scheduler: see :mod:`zenml_core.pipelines.schedule`."""
+        from zenml_core.pipelines import schedule
+        from zenml_core.plugin.manager import create_plugin_manager
+        from zenml_core.repository import Repository
+
+        plugins = create_plugin_manager() if plugins is None else plugins
+        config = self._config(config)
+        found_stack, repository = self._stack(stack, config, plugins)
+        timing = schedule.Timing(
+            cron=cron, interval_seconds=interval, timezone=timezone, start=start, end=end,
+            catchup=catchup,
+        )  # fmt: skip
+        return schedule.create(
+            self, name=name, timing=timing, stack=found_stack,
+            repository=repository or Repository.find(), plugins=plugins, config=config,
+            **parameters,
+        )  # fmt: skip
 
     def _stack(
         self, stack: Stack | str | None, config: RunConfig | None, plugins: PluginManager
