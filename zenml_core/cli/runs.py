@@ -56,15 +56,14 @@ def list_runs(
             "started": _time(run.record.started_at),
             "duration": _duration(run.record.started_at, run.record.ended_at),
             "git_commit": (run.record.git_commit or "")[:10] or None,
+            "schedule": run.record.schedule,
         }
         for run in client.runs(pipeline=pipeline, status=status, limit=limit)
     ]
-    print_rows(
-        rows,
-        ["name", "pipeline", "status", "started", "duration", "git_commit"],
-        output,
-        empty="No runs.",
-    )
+    columns = ["name", "pipeline", "status", "started", "duration", "git_commit"]
+    if any(row["schedule"] for row in rows):  # only when some run was started by a schedule
+        columns.append("schedule")
+    print_rows(rows, columns, output, empty="No runs.")
     if not rows and pipeline is None and status is None:
         _hint_rebuild(client)
 

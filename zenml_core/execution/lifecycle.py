@@ -108,10 +108,12 @@ def open_run(
     resumed_from: str | None = None,
     name: str | None = None,
     run_id: str | None = None,
+    schedule: str | None = None,
 ) -> RunRecord:
     """Record a new ``running`` run of ``spec`` driven by this process, and write its opening
     run manifest. ``name``: a fixed run name or a template (:func:`run_name`); ``run_id``: the
-    id chosen already (artifacts were written for the run before it opened)."""
+    id chosen already (artifacts were written for the run before it opened); ``schedule``:
+    the schedule that started it."""
     from zenml_core.errors import MetadataNotFoundError, PipelineDefinitionError
     from zenml_core.manifests import write_run_manifest
 
@@ -142,6 +144,7 @@ def open_run(
         host=socket.gethostname(),
         pid=os.getpid(),
         resumed_from=resumed_from,
+        schedule=schedule,
     )
     _clean_staging(stack)
     write_run_manifest(stack.artifact_store, spec, record, [])

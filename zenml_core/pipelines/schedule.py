@@ -157,10 +157,14 @@ def create(
 
 
 def orchestrator_of(
-    schedule: ScheduleRecord, repository: Repository, plugins: PluginManager
+    schedule: ScheduleRecord, stack: Stack, repository: Repository, plugins: PluginManager
 ) -> BaseOrchestrator[Any]:
-    """The orchestrator that holds ``schedule``, built from the repository's configuration."""
+    """The orchestrator that holds ``schedule``: the stack's, if it is that one, else built
+    from the repository's configuration."""
     import os
+
+    if stack.orchestrator.name == schedule.orchestrator:
+        return stack.orchestrator
 
     from zenml_core.stack.builder import build_component
     from zenml_core.stack.component import ComponentKind
@@ -188,7 +192,7 @@ def set_paused(
 ) -> ScheduleRecord:
     store = stack.metadata_store
     schedule = store.get_schedule(name)
-    orchestrator_of(schedule, repository, plugins).set_schedule_paused(schedule, paused)
+    orchestrator_of(schedule, stack, repository, plugins).set_schedule_paused(schedule, paused)
     store.update_schedule(name, paused=paused)
     return store.get_schedule(name)
 
@@ -197,6 +201,6 @@ def delete(name: str, *, stack: Stack, repository: Repository, plugins: PluginMa
     """Stop the schedule at its orchestrator and forget it (its runs stay)."""
     store = stack.metadata_store
     schedule = store.get_schedule(name)
-    orchestrator_of(schedule, repository, plugins).delete_schedule(schedule)
+    orchestrator_of(schedule, stack, repository, plugins).delete_schedule(schedule)
     store.delete_schedule(name)
     shutil.rmtree(Path(schedule.folder).parent, ignore_errors=True)

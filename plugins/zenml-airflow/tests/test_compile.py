@@ -90,3 +90,28 @@ def test_compiling_imports_no_airflow() -> None:
         "assert not any(m == 'airflow' or m.startswith('airflow.') for m in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_scheduled_dag_opens_and_closes_its_run_around_the_steps() -> None:
+    spec = pipelines.linear.compile()
+    timing = {"cron": "0 3 * * *", "interval_seconds": None, "timezone": "Europe/Berlin",
+              "start": "2026-12-24T01:00", "end": None, "catchup": True}  # fmt: skip
+    text = dag_source(spec, dag_id="zenml_nightly", python="/py", cwd="/repo",
+                      schedule="nightly", timing=timing, folder="/pinned/run")  # fmt: skip
+    ast.parse(text)
+    assert "schedule='0 3 * * *'," in text
+    assert "start_date=_at('2026-12-24T01:00', zoneinfo.ZoneInfo('Europe/Berlin'))," in text
+    assert "catchup=True," in text and "is_paused_upon_creation=False," in text
+    assert "'ZENML_AIRFLOW_FOLDER': '/pinned/run'," in text  # pinned, not a DAG run's conf
+    assert "'ZENML_AIRFLOW_SCHEDULE': 'nightly'," in text
+    assert "'ZENML_AIRFLOW_DAG_RUN': '{{ run_id }}'," in text
+    assert "task_id='zenml_close_run'" in text and "trigger_rule='all_done'" in text
+    roots = [s.name for s in spec.steps if not s.upstream]
+    for name in roots:
+        assert f"zenml_open_run >> tasks[{name!r}]" in text
+    for step_spec in spec.steps:
+        assert f"tasks[{step_spec.name!r}] >> zenml_close_run" in text
+    interval = dict(timing, cron=None, interval_seconds=90)
+    every = dag_source(spec, dag_id="d", python="/py", cwd="/repo", schedule="s",
+                       timing=interval, folder="/f")  # fmt: skip
+    assert "schedule=datetime.timedelta(seconds=90.0)," in every

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +69,53 @@ def test_an_unreachable_server_is_one_line(zenml_project: Any, zenml_plugins: An
     stack = local_stack_with(zenml_project, zenml_plugins, orchestrator)
     with pytest.raises(AirflowApiError, match=r"cannot reach Airflow at http://127\.0\.0\.1:"):
         pipelines.linear.run(stack=stack, plugins=zenml_plugins, reporter=Reporter(io.StringIO()))
+
+
+def test_a_schedule_fires_and_each_firing_is_a_recorded_run(
+    server_stack: Stack, zenml_plugins: Any, zenml_project: Any
+) -> None:
+    import datetime
+
+    from zenml_core.pipelines import schedule as schedules
+    from zenml_core.testing import pipelines
+
+    store = server_stack.metadata_store
+    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=3)
+    record = pipelines.linear.schedule(
+        interval=60, name="every-minute", start=start.isoformat(), stack=server_stack,
+        plugins=zenml_plugins, count=2,
+    )  # fmt: skip
+    assert record.orchestrator_schedule_id == "zenml_every-minute"
+    assert [s.name for s in store.list_schedules()] == ["every-minute"]
+    assert (Path(record.folder)).is_dir()  # the pinned copy of the project
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        runs = [r for r in store.list_runs(pipeline="linear") if r.schedule == "every-minute"]
+        if runs and runs[-1].status != "running":
+            break
+        time.sleep(2)
+    assert runs, "the schedule never started a run"
+    run = runs[-1]
+    assert run.status == "completed", run.error
+    steps = {s.name: s.status for s in store.list_step_runs(run.id)}
+    assert set(steps.values()) == {"completed"} and "total" in steps
+    assert run.parameters == {"count": 2}
+
+    paused = schedules.set_paused("every-minute", True, stack=server_stack,
+                                  repository=zenml_project, plugins=zenml_plugins)  # fmt: skip
+    assert paused.paused
+    schedules.delete("every-minute", stack=server_stack, repository=zenml_project,
+                     plugins=zenml_plugins)  # fmt: skip
+    assert store.list_schedules() == []
+    dags_folder = Path(server_stack.orchestrator.config.dags_folder)
+    assert not (dags_folder / "zenml_every-minute.py").exists()
+    assert [r.id for r in store.list_runs(pipeline="linear") if r.schedule] != []  # runs stay
+
+
+def test_dags_test_mode_cannot_schedule(airflow_stack: Stack, zenml_plugins: Any) -> None:
+    from zenml_core.errors import ScheduleError
+    from zenml_core.testing import pipelines
+
+    with pytest.raises(ScheduleError, match="has no scheduler; give it server_url"):
+        pipelines.linear.schedule(cron="0 3 * * *", stack=airflow_stack, plugins=zenml_plugins)
+    assert airflow_stack.metadata_store.list_schedules() == []

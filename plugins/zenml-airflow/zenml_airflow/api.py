@@ -75,6 +75,9 @@ class AirflowApi:
     def unpause(self, dag_id: str) -> None:
         self._send("PATCH", f"/api/v2/dags/{_quote(dag_id)}", {"is_paused": False})
 
+    def pause(self, dag_id: str) -> None:
+        self._send("PATCH", f"/api/v2/dags/{_quote(dag_id)}", {"is_paused": True})
+
     def trigger(self, dag_id: str, dag_run_id: str, conf: dict[str, Any]) -> None:
         body = {"dag_run_id": dag_run_id, "logical_date": None, "conf": conf}
         self._send("POST", f"/api/v2/dags/{_quote(dag_id)}/dagRuns", body)

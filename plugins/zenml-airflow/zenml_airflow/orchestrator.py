@@ -11,6 +11,7 @@ records the steps Airflow never started (behind a failed one) as skipped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,11 +24,14 @@ from typing import TYPE_CHECKING
 
 from zenml_airflow.api import AirflowApi, AirflowApiError
 from zenml_airflow.compiler import (
+    CLOSE_TASK,
     CONF_FOLDER,
     CONF_RUN_ID,
     CONF_RUN_NAME,
+    OPEN_TASK,
     dag_id,
     dag_source,
+    safe_id,
     task_ids,
 )
 from zenml_airflow.config import AirflowOrchestratorConfig
@@ -39,8 +43,10 @@ from zenml_core.orchestrators.remote import RemoteState, Submitted, outcomes_aft
 
 if TYPE_CHECKING:
     from zenml_core.execution.context import RunContext, StepOutcome
-    from zenml_core.metadata_stores.records import RunRecord
+    from zenml_core.metadata_stores.records import RunRecord, ScheduleRecord
     from zenml_core.pipelines.spec import PipelineSpec
+    from zenml_core.plugin.manager import PluginManager
+    from zenml_core.stack.stack import Stack
 
 # What a task printed, inside Airflow's log line: `<time> [info     ] <text> [airflow.task...`
 _TASK_OUTPUT = re.compile(r"^\S+ \[\w+\s*\] (?P<text>.*?)\s+\[airflow\.task\.hooks\.")
@@ -67,11 +73,14 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
 
     def write_dag(self, spec: PipelineSpec) -> Path:
         """Write the DAG file into ``dags_folder`` (replaced in one step); its path."""
+        return self._write_dag_file(self.dag_id(spec), self.compile(spec))
+
+    def _write_dag_file(self, dag: str, source: str) -> Path:
         folder = self._path(self.config.dags_folder)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.dag_id(spec)}.py"
+        path = folder / f"{dag}.py"
         temporary = folder / f".{path.name}.tmp"
-        temporary.write_text(self.compile(spec), encoding="utf-8")
+        temporary.write_text(source, encoding="utf-8")
         os.replace(temporary, path)
         return path
 
@@ -169,9 +178,8 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
                 )
         return AirflowApi(self.config.server_url, self.config.username, password)
 
-    def _wait_for_parse(self, api: AirflowApi, spec: PipelineSpec) -> None:
-        """Until the server's DAG processor has parsed the DAG with this spec's tasks."""
-        dag, expected = self.dag_id(spec), set(task_ids(spec).values())
+    def _wait_for_parse(self, api: AirflowApi, dag: str, expected: set[str]) -> None:
+        """Until the server's DAG processor has parsed DAG ``dag`` with these tasks."""
         deadline = time.monotonic() + self.config.parse_timeout
         while True:
             if api.task_ids(dag) == expected:
@@ -191,7 +199,7 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
     ) -> dict[str, StepOutcome] | Submitted:
         api = self._api()
         dag, dag_run = self.dag_id(context.spec), f"zenml-{context.run_id}"
-        self._wait_for_parse(api, context.spec)
+        self._wait_for_parse(api, dag, set(task_ids(context.spec).values()))
         api.unpause(dag)
         started = time.perf_counter()
         api.trigger(dag, dag_run, conf)
@@ -242,6 +250,64 @@ class AirflowOrchestrator(BaseOrchestrator[AirflowOrchestratorConfig]):
             return self._state(self._api(), dag, dag_run)
         except AirflowApiError as exc:
             return RemoteState(f"unknown: {exc}")
+
+    # -- schedules (on a server: its scheduler starts the runs) -------------------------------
+
+    def _schedule_dag_id(self, schedule: ScheduleRecord) -> str:
+        return safe_id(f"{self.config.dag_id_prefix}{schedule.name}")
+
+    def create_schedule(
+        self, schedule: ScheduleRecord, stack: Stack, plugins: PluginManager
+    ) -> str:
+        """A DAG file with the schedule's timing whose tasks run the pinned spec and code;
+        waited for until the server parsed it, then unpaused."""
+        from zenml_core.errors import ScheduleError
+        from zenml_core.pipelines.spec import PipelineSpec
+        from zenml_core.stack.builder import stack_document
+
+        if not self.config.server_url:
+            raise ScheduleError(
+                f"orchestrator {self.name!r} runs DAGs with `airflow dags test`, which has no "
+                "scheduler; give it server_url (an Airflow server) to run schedules"
+            )
+        spec = PipelineSpec.from_json(schedule.spec_json, source=f"schedule {schedule.name}")
+        code = Path(schedule.folder)
+        folder = code.parent / "run"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "spec.json").write_text(schedule.spec_json, encoding="utf-8")
+        document = stack_document(stack, plugins.registry)
+        (folder / "stack.json").write_text(json.dumps(document), encoding="utf-8")
+        (folder / RUN_FILE).write_text(json.dumps({"python_path": [str(code)]}), encoding="utf-8")
+        dag = self._schedule_dag_id(schedule)
+        # tasks run in the repository (the stack's relative paths are the repository's) and
+        # import the pinned copy first
+        source = dag_source(
+            spec, dag_id=dag, python=self.config.python or sys.executable, cwd=str(self.root),
+            schedule=schedule.name, timing=schedule.timing, folder=str(folder),
+        )  # fmt: skip
+        self._write_dag_file(dag, source)
+        api = self._api()
+        self._wait_for_parse(api, dag, set(task_ids(spec).values()) | {OPEN_TASK, CLOSE_TASK})
+        if not schedule.paused:
+            api.unpause(dag)
+        return dag
+
+    def set_schedule_paused(self, schedule: ScheduleRecord, paused: bool) -> None:
+        api = self._api()
+        dag = schedule.orchestrator_schedule_id or self._schedule_dag_id(schedule)
+        if paused:
+            api.pause(dag)
+        else:
+            api.unpause(dag)
+
+    def delete_schedule(self, schedule: ScheduleRecord) -> None:
+        """Pause the DAG and remove its file (the server then marks it stale)."""
+        dag = schedule.orchestrator_schedule_id or self._schedule_dag_id(schedule)
+        if self.config.server_url:
+            # gone already, or the server is away: the file goes anyway
+            with contextlib.suppress(AirflowApiError):
+                self._api().pause(dag)
+        (self._path(self.config.dags_folder) / f"{dag}.py").unlink(missing_ok=True)
 
     # -- here, with `airflow dags test` ---------------------------------------------------------
 
