@@ -148,6 +148,8 @@ def test_a_mysql_store_of_schema_4_is_upgraded_to_binary_names(tmp_path: Path) -
         cursor.execute("ALTER TABLE artifact MODIFY producer_id INT NOT NULL")  # version 8
         for index in ("run_started_at_id", "run_status_started_at_id"):  # version 9
             cursor.execute(f"DROP INDEX {index} ON run")
+        cursor.execute("DROP TABLE schedule")  # version 10
+        cursor.execute("ALTER TABLE run DROP COLUMN schedule")
         cursor.execute(
             "ALTER TABLE pipeline MODIFY name VARCHAR(255) CHARACTER SET utf8mb4"
             " COLLATE utf8mb4_general_ci NOT NULL"
