@@ -99,7 +99,11 @@ def dag_source(
     lines = [
         f'"""zenml pipeline {spec.name!r}, compiled by zenml-airflow: one task per step.',
         "",
-        "Written again by every `zenml pipeline run`; do not edit.",
+        (
+            f"Written by `zenml pipeline schedule` for schedule {schedule!r}; do not edit."
+            if schedule is not None
+            else "Written again by every `zenml pipeline run`; do not edit."
+        ),
         '"""',
         "",
         "import datetime",
