@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_rows
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML with pipeline parameters, enable_cache and per-step settings.",
+)
+
+
+def load_target(context: CLIContext, target: str, config_path: Path | None) -> tuple[Any, Any]:
+    """The pipeline FILE.py:PIPELINE names and the run config, if given; the repository is
+    made importable first (`from steps import ...` works without PYTHONPATH)."""
+    from zenml_core.pipelines.config import RunConfig
+    from zenml_core.pipelines.loading import load_pipeline
+
+    context.repository().make_importable()
+    config = RunConfig.load(config_path) if config_path else None
+    return load_pipeline(target), config
 
 
 @click.group()
@@ -17,12 +36,7 @@ def pipeline() -> None:
 
 @pipeline.command("run")
 @click.argument("target", metavar="FILE.py:PIPELINE")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML with pipeline parameters, enable_cache and per-step settings.",
-)
+@config_option
 @click.option(
     "--stack",
     "stack_name",
@@ -34,22 +48,13 @@ def run_pipeline(
     context: CLIContext, target: str, config_path: Path | None, stack_name: str | None
 ) -> None:
     """Run a pipeline (on the active stack unless chosen otherwise)."""
-    from zenml_core.pipelines.config import RunConfig
-    from zenml_core.pipelines.loading import load_pipeline
-
-    context.repository().make_importable()  # `from steps import ...` works without PYTHONPATH
-    config = RunConfig.load(config_path) if config_path else None
-    load_pipeline(target).run(config=config, stack=stack_name, plugins=context.plugins)
+    found, config = load_target(context, target, config_path)
+    found.run(config=config, stack=stack_name, plugins=context.plugins)
 
 
 @pipeline.command("plan")
 @click.argument("target", metavar="FILE.py:PIPELINE")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML with pipeline parameters, enable_cache and per-step settings.",
-)
+@config_option
 @click.option("--stack", "stack_name", metavar="NAME", help="The stack whose stores to look in.")
 @output_option
 @click.pass_obj
@@ -57,12 +62,8 @@ def plan_pipeline(
     context: CLIContext, target: str, config_path: Path | None, stack_name: str | None, output: str
 ) -> None:
     """Show what a run would reuse and what it would run, and why (nothing runs)."""
-    from zenml_core.pipelines.config import RunConfig
-    from zenml_core.pipelines.loading import load_pipeline
-
-    context.repository().make_importable()
-    config = RunConfig.load(config_path) if config_path else None
-    planned = load_pipeline(target).plan(config=config, stack=stack_name, plugins=context.plugins)
+    found, config = load_target(context, target, config_path)
+    planned = found.plan(config=config, stack=stack_name, plugins=context.plugins)
     rows = [step.to_dict() for step in planned]
     print_rows(rows, ["step", "action", "reason"], output, empty="The pipeline has no steps.")
 

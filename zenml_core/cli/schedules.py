@@ -9,6 +9,7 @@ import click
 
 from zenml_core.cli.context import CLIContext
 from zenml_core.cli.output import output_option, print_document, print_rows
+from zenml_core.cli.pipeline import config_option, load_target
 
 
 @click.command("schedule")
@@ -21,12 +22,7 @@ from zenml_core.cli.output import output_option, print_document, print_rows
 @click.option("--catchup/--no-catchup", default=False, show_default=True,
               help="Also run the intervals missed since --start.")  # fmt: skip
 @click.option("--timezone", default="UTC", show_default=True, help="IANA name of the timezone.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML with pipeline parameters, enable_cache and per-step settings.",
-)
+@config_option
 @click.option("--stack", "stack_name", metavar="NAME", help="The stack whose orchestrator runs it.")
 @click.pass_obj
 def schedule_pipeline(
@@ -36,12 +32,8 @@ def schedule_pipeline(
 ) -> None:  # fmt: skip
     """Run a pipeline on a schedule, on an orchestrator that has a scheduler (the code it runs
     is pinned now: later edits do not change it)."""
-    from zenml_core.pipelines.config import RunConfig
-    from zenml_core.pipelines.loading import load_pipeline
-
-    context.repository().make_importable()
-    config = RunConfig.load(config_path) if config_path else None
-    record = load_pipeline(target).schedule(
+    found, config = load_target(context, target, config_path)
+    record = found.schedule(
         cron=cron, interval=interval, name=name, start=start, end=end, catchup=catchup,
         timezone=timezone, config=config, stack=stack_name, plugins=context.plugins,
     )  # fmt: skip
